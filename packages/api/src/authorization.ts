@@ -1,0 +1,54 @@
+import type { Role } from "@basalt/machinery";
+
+const read: readonly Role[] = ["os:admin", "os:operator", "os:reader"];
+const operate: readonly Role[] = ["os:admin", "os:operator"];
+const admin: readonly Role[] = ["os:admin"];
+
+/**
+ * Who may call what: one row per RPC, keyed by "<service type name>/<method>". Readers read,
+ * operators also control services and reboot, admins may do everything. Shutdown is admin-only
+ * because a node that is off needs someone at the machine (or its hypervisor) to come back.
+ * An exhaustiveness test walks the service descriptors against this table.
+ */
+export const authorizationTable: Readonly<Record<string, readonly Role[]>> = {
+  "basalt.machine.v1.NodeService/Version": read,
+  "basalt.machine.v1.NodeService/Hostname": read,
+  "basalt.machine.v1.NodeService/CpuInfo": read,
+  "basalt.machine.v1.NodeService/Memory": read,
+  "basalt.machine.v1.NodeService/LoadAvg": read,
+  "basalt.machine.v1.NodeService/Processes": read,
+  "basalt.machine.v1.NodeService/Mounts": read,
+  "basalt.machine.v1.NodeService/Disks": read,
+  "basalt.machine.v1.NodeService/Time": read,
+  "basalt.machine.v1.NetworkService/Links": read,
+  "basalt.machine.v1.NetworkService/Addresses": read,
+  "basalt.machine.v1.NetworkService/Routes": read,
+  "basalt.machine.v1.NetworkService/Sockets": read,
+  "basalt.machine.v1.SupervisorService/ServiceList": read,
+  "basalt.machine.v1.SupervisorService/ServiceStart": operate,
+  "basalt.machine.v1.SupervisorService/ServiceStop": operate,
+  "basalt.machine.v1.SupervisorService/ServiceRestart": operate,
+  "basalt.machine.v1.LogService/Logs": read,
+  "basalt.machine.v1.LogService/Dmesg": read,
+  "basalt.machine.v1.FileService/Read": read,
+  "basalt.machine.v1.FileService/List": read,
+  "basalt.machine.v1.EventService/Events": read,
+  "basalt.machine.v1.LifecycleService/Reboot": operate,
+  "basalt.machine.v1.LifecycleService/Shutdown": admin,
+};
+
+export type Decision = { allowed: true; reason: string } | { allowed: false; reason: string; needed: readonly Role[] };
+
+/** Decides whether a client holding `held` may call `procedure`; unknown procedures are denied. */
+export function authorize(procedure: string, held: readonly Role[]): Decision {
+  const allowed = authorizationTable[procedure];
+  if (!allowed) return { allowed: false, reason: `${procedure} has no authorization rule`, needed: [] };
+  const match = held.find((r) => allowed.includes(r));
+  if (match) return { allowed: true, reason: `role ${match} may call ${procedure}` };
+  const heldText = held.length ? held.join(", ") : "no Basalt role";
+  return {
+    allowed: false,
+    reason: `${procedure} needs one of ${allowed.join(", ")}; the client certificate has ${heldText}`,
+    needed: allowed,
+  };
+}

@@ -1,0 +1,102 @@
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { BasaltError } from "../errors.ts";
+import { parseWith } from "./issues.ts";
+
+const pem = (what: string) =>
+  z.string().refine((s) => s.includes("-----BEGIN "), { message: `expected a PEM-encoded ${what}` });
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, { message: "expected address:port, e.g. 127.0.0.2:50000" });
+
+const serviceHealth = z.union([
+  z.strictObject({ unixSocket: z.string().startsWith("/") }),
+  z.strictObject({ tcp: hostPort }),
+  z.strictObject({ http: z.url() }),
+]);
+
+const serviceSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: "expected a lowercase name like containerd" }),
+  command: z.array(z.string()).min(1, { message: "expected the program and its arguments" }),
+  env: z.record(z.string(), z.string()).default({}),
+  workingDir: z.string().startsWith("/").optional(),
+  restart: z.enum(["always", "on-failure", "never"]).default("always"),
+  health: serviceHealth.optional(),
+  /** Started automatically when basaltd starts. */
+  autostart: z.boolean().default(true),
+  stopTimeoutSeconds: z.number().positive().default(10),
+});
+
+export const machineConfigSchema = z.strictObject({
+  apiVersion: z.literal("basalt.dev/v1alpha1"),
+  kind: z.literal("MachineConfig"),
+  node: z.strictObject({
+    name: z.string().min(1),
+    mode: z.enum(["agent", "init"]).default("agent"),
+    labels: z.record(z.string(), z.string()).default({}),
+  }),
+  api: z.strictObject({
+    listen: hostPort,
+    ca: pem("CA certificate"),
+    cert: pem("certificate"),
+    key: pem("private key"),
+  }),
+  network: z
+    .strictObject({
+      hostname: z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, { message: "expected a hostname" }),
+    })
+    .optional(),
+  paths: z
+    .strictObject({
+      logs: z.string().startsWith("/").default("/var/log/basalt"),
+      run: z.string().startsWith("/").default("/run/basalt"),
+    })
+    .prefault({}),
+  logging: z
+    .strictObject({
+      maxBytes: z
+        .number()
+        .int()
+        .min(4096)
+        .default(10 * 1024 * 1024),
+      keep: z.number().int().min(1).max(20).default(3),
+    })
+    .prefault({}),
+  files: z
+    .strictObject({
+      allow: z.array(z.string().startsWith("/")).default(["/proc", "/sys", "/var/log/basalt", "/etc/os-release"]),
+    })
+    .prefault({}),
+  services: z.array(serviceSchema).default([]),
+  power: z
+    .strictObject({
+      /** Reboot and Shutdown refuse in agent mode unless this is true. */
+      allowInAgentMode: z.boolean().default(false),
+    })
+    .prefault({}),
+});
+
+export type MachineConfig = z.infer<typeof machineConfigSchema>;
+export type ServiceConfig = z.infer<typeof serviceSchema>;
+export type ServiceHealth = z.infer<typeof serviceHealth>;
+export type MachineConfigInput = z.input<typeof machineConfigSchema>;
+
+/** Parses and validates a machine config from YAML; every problem is listed by path. */
+export function parseMachineConfig(text: string): MachineConfig {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new BasaltError("invalid_argument", `machine config is not valid YAML: ${(err as Error).message}`);
+  }
+  const config = parseWith(machineConfigSchema, doc, "machine config");
+  const names = new Set<string>();
+  for (const [i, s] of config.services.entries()) {
+    if (names.has(s.name)) {
+      throw new BasaltError("invalid_argument", `invalid machine config:\n  services.${i}.name: duplicate service "${s.name}"`);
+    }
+    names.add(s.name);
+  }
+  return config;
+}
