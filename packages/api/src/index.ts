@@ -7,3 +7,4 @@ export * from "./gen/basalt/machine/v1/network_pb.ts";
 export * from "./gen/basalt/machine/v1/node_pb.ts";
 export * from "./gen/basalt/machine/v1/services_pb.ts";
 export * from "./services.ts";
+export * from "./connect-errors.ts";

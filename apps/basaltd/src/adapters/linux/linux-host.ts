@@ -1,0 +1,83 @@
+import { spawn } from "node:child_process";
+import { createReadStream } from "node:fs";
+import { lstat, readdir, readFile, readlink, realpath, stat, statfs } from "node:fs/promises";
+import os from "node:os";
+import { join } from "node:path";
+import { BasaltError } from "@basalt/machinery";
+import type { DirEntry, Host, SpawnedProcess, SpawnOptions } from "../../host.ts";
+import { readKmsg } from "./kmsg.ts";
+
+/**
+ * The real Host for agent mode on a general-purpose Linux. Power actions go through the host's
+ * init system (systemctl), because in agent mode basaltd is not PID 1.
+ */
+export function linuxHost(): Host {
+  return {
+    readText: (path) => readFile(path, "utf8"),
+    readDir: (path) => readdir(path),
+    realpath: (path) => realpath(path),
+    async *readChunks(path, maxBytes) {
+      if ((await stat(path)).isDirectory()) {
+        throw new BasaltError("invalid_argument", `${path} is a directory`, { hint: "use `basaltctl ls` to list it" });
+      }
+      let total = 0;
+      for await (const chunk of createReadStream(path, { highWaterMark: 64 * 1024 })) {
+        total += (chunk as Buffer).length;
+        if (total > maxBytes) {
+          throw new BasaltError("resource_exhausted", `${path} is larger than ${maxBytes} bytes, the most one Read returns`);
+        }
+        yield chunk as Buffer;
+      }
+    },
+    async listDir(path) {
+      const names = (await readdir(path)).sort();
+      const entries: DirEntry[] = [];
+      for (const name of names) {
+        const full = join(path, name);
+        const s = await lstat(full).catch(() => undefined);
+        if (!s) continue;
+        const type = s.isSymbolicLink() ? "symlink" : s.isDirectory() ? "dir" : s.isFile() ? "file" : "other";
+        const linkTarget = type === "symlink" ? await readlink(full).catch(() => "") : "";
+        entries.push({ name, type, size: s.size, mode: s.mode, modified: s.mtime, linkTarget });
+      }
+      return entries;
+    },
+    kmsg: (follow, signal) => readKmsg(follow, signal),
+    readLink: (path) => readlink(path),
+    async statfs(path) {
+      const s = await statfs(path);
+      return { sizeBytes: s.blocks * s.bsize, availableBytes: s.bavail * s.bsize };
+    },
+    hostname: () => os.hostname(),
+    networkInterfaces() {
+      const out: ReturnType<Host["networkInterfaces"]> = {};
+      for (const [name, addrs] of Object.entries(os.networkInterfaces())) {
+        out[name] = (addrs ?? []).map((a) => ({ address: a.address, family: a.family, cidr: a.cidr }));
+      }
+      return out;
+    },
+    pageSize: 4096,
+    clockTicks: 100,
+    spawn(command: readonly string[], options: SpawnOptions): SpawnedProcess {
+      const [program, ...args] = command;
+      const child = spawn(program!, args, {
+        env: options.env,
+        cwd: options.cwd,
+        stdio: ["ignore", "pipe", "pipe"],
+        // Own process group, so stopping a service also stops what it forked.
+        detached: true,
+      });
+      return { pid: child.pid ?? 0, child };
+    },
+    reboot: () => runSystemctl("reboot"),
+    powerOff: () => runSystemctl("poweroff"),
+  };
+}
+
+function runSystemctl(verb: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("systemctl", [verb], { stdio: "ignore" });
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`systemctl ${verb} exited ${code}`))));
+  });
+}

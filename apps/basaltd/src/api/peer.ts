@@ -1,0 +1,41 @@
+import type { TLSSocket } from "node:tls";
+import { createContextKey } from "@connectrpc/connect";
+import type { Http2ServerRequest } from "node:http2";
+import type { IncomingMessage } from "node:http";
+
+type NodeServerRequest = IncomingMessage | Http2ServerRequest;
+
+/** Who is calling, as the TLS handshake established it. */
+export interface Peer {
+  address: string;
+  /** The chain checked out against the node's trusted client CA. */
+  authorized: boolean;
+  /** OpenSSL's verdict when not authorized, e.g. CERT_HAS_EXPIRED. */
+  authorizationError: string;
+  hasCertificate: boolean;
+  commonName: string;
+  organizations: string[];
+  validTo: string;
+}
+
+export const peerKey = createContextKey<Peer | undefined>(undefined, { description: "TLS peer" });
+
+/** Reads the peer from the request's TLS socket (HTTP/2 session socket or HTTP/1.1 socket). */
+export function peerOf(req: NodeServerRequest): Peer | undefined {
+  const stream = (req as { stream?: { session?: { socket?: unknown } } }).stream;
+  const socket = (stream?.session?.socket ?? req.socket) as TLSSocket | undefined;
+  if (!socket || typeof socket.getPeerCertificate !== "function") return undefined;
+  const cert = socket.getPeerCertificate();
+  const hasCertificate = !!cert && Object.keys(cert).length > 0;
+  const o = hasCertificate ? cert.subject?.O : undefined;
+  const cn = hasCertificate ? cert.subject?.CN : undefined;
+  return {
+    address: socket.remoteAddress ?? "",
+    authorized: socket.authorized,
+    authorizationError: socket.authorizationError ? String(socket.authorizationError) : "",
+    hasCertificate,
+    commonName: Array.isArray(cn) ? cn.join(",") : (cn ?? ""),
+    organizations: o === undefined ? [] : Array.isArray(o) ? o : [o],
+    validTo: hasCertificate ? cert.valid_to : "",
+  };
+}

@@ -1,0 +1,15 @@
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { EventService } from "@basalt/api";
+import type { DaemonContext } from "../daemon-context.ts";
+
+/** The stream of what basaltd did. */
+export function eventService(ctx: DaemonContext): Partial<ServiceImpl<typeof EventService>> {
+  return {
+    async *events(req, call) {
+      for await (const e of ctx.events.stream({ tail: req.tail, follow: req.follow, signal: call.signal })) {
+        yield { id: BigInt(e.id), time: timestampFromDate(e.time), kind: e.kind, subject: e.subject, message: e.message };
+      }
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { SupervisorService } from "@basalt/api";
+import type { DaemonContext } from "../daemon-context.ts";
+import type { ServiceSnapshot } from "../supervisor/service-runner.ts";
+
+function toInfo(s: ServiceSnapshot) {
+  return {
+    name: s.name,
+    state: s.state,
+    pid: s.pid,
+    restarts: s.restarts,
+    health: s.health,
+    healthMessage: s.healthMessage,
+    since: timestampFromDate(s.since),
+    events: s.events.map((e) => ({ time: timestampFromDate(e.time), state: e.state, message: e.message })),
+  };
+}
+
+/** Lists and controls the services named in the machine config. */
+export function supervisorService(ctx: DaemonContext): Partial<ServiceImpl<typeof SupervisorService>> {
+  const { supervisor } = ctx;
+  return {
+    serviceList: () => ({ services: supervisor.list().map(toInfo) }),
+    serviceStart(req) {
+      const runner = supervisor.get(req.name);
+      runner.start();
+      return { service: toInfo(runner.snapshot()) };
+    },
+    async serviceStop(req) {
+      const runner = supervisor.get(req.name);
+      await runner.stop();
+      return { service: toInfo(runner.snapshot()) };
+    },
+    async serviceRestart(req) {
+      const runner = supervisor.get(req.name);
+      await runner.restart();
+      return { service: toInfo(runner.snapshot()) };
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export * from "./client-errors.ts";
+export * from "./fan-out.ts";
+export * from "./targets.ts";
+export * from "./transport.ts";
