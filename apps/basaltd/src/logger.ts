@@ -3,7 +3,11 @@ import pino, { type Logger } from "pino";
 import { RotatingLog } from "./supervisor/rotating-log.ts";
 
 /** JSON logs to stdout and to `<logs>/basaltd.log` (rotated like every service log), so `basaltctl logs basaltd` works. */
-export function createLogger(logsDir: string, rotation: { maxBytes: number; keep: number }, level = "info"): Logger {
+export function createLogger(
+  logsDir: string,
+  rotation: { maxBytes: number; keep: number },
+  level = "info",
+): Logger {
   const file = new RotatingLog(join(logsDir, "basaltd.log"), rotation);
   const streams = pino.multistream([
     { stream: process.stdout, level: level as pino.Level },

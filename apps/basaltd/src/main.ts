@@ -14,7 +14,11 @@ const usage = "usage: basaltd --config FILE";
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { config: { type: "string", short: "c" }, version: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    options: {
+      config: { type: "string", short: "c" },
+      version: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
   });
   if (values.help) return void console.log(usage);
   if (values.version) return void console.log(basaltVersion);
@@ -24,7 +28,10 @@ async function main(argv: string[]): Promise<void> {
   try {
     text = readFileSync(values.config, "utf8");
   } catch (err) {
-    throw new BasaltError("not_found", `cannot read machine config ${values.config}: ${(err as NodeJS.ErrnoException).code}`);
+    throw new BasaltError(
+      "not_found",
+      `cannot read machine config ${values.config}: ${(err as NodeJS.ErrnoException).code}`,
+    );
   }
   const config = parseMachineConfig(text);
   const log = createLogger(config.paths.logs, config.logging);
@@ -48,13 +55,18 @@ async function main(argv: string[]): Promise<void> {
     supervisor,
     async power(action) {
       await stop(action);
-      await (action === "reboot" ? host.reboot() : host.powerOff()).catch((err: Error) => log.error({ err }, `${action} failed`));
+      await (action === "reboot" ? host.reboot() : host.powerOff()).catch((err: Error) =>
+        log.error({ err }, `${action} failed`),
+      );
       process.exit(0);
     },
   };
 
   const server = await startApiServer(ctx, log);
-  log.info({ listen: config.api.listen, node: config.node.name, mode: config.node.mode, version: basaltVersion }, "node API listening");
+  log.info(
+    { listen: config.api.listen, node: config.node.name, mode: config.node.mode, version: basaltVersion },
+    "node API listening",
+  );
   events.publish("config", "machine", `machine config loaded from ${values.config}`);
   events.publish("api", config.api.listen, "node API listening");
   supervisor.startAutostart();

@@ -37,7 +37,9 @@ export const authorizationTable: Readonly<Record<string, readonly Role[]>> = {
   "basalt.machine.v1.LifecycleService/Shutdown": admin,
 };
 
-export type Decision = { allowed: true; reason: string } | { allowed: false; reason: string; needed: readonly Role[] };
+export type Decision =
+  | { allowed: true; reason: string }
+  | { allowed: false; reason: string; needed: readonly Role[] };
 
 /** Decides whether a client holding `held` may call `procedure`; unknown procedures are denied. */
 export function authorize(procedure: string, held: readonly Role[]): Decision {

@@ -14,7 +14,8 @@ function toSnake(name: string): string {
 /** BasaltError (or anything) → ConnectError, carrying the hint in the `basalt-hint` metadata. */
 export function toConnectError(err: unknown): ConnectError {
   if (err instanceof ConnectError) return err;
-  const e = err instanceof BasaltError ? err : new BasaltError("internal", String((err as Error)?.message ?? err));
+  const e =
+    err instanceof BasaltError ? err : new BasaltError("internal", String((err as Error)?.message ?? err));
   const code = Code[toPascal(e.code) as keyof typeof Code] ?? Code.Internal;
   const metadata = new Headers();
   if (e.hint) metadata.set(hintKey, e.hint);

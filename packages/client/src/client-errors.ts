@@ -32,14 +32,20 @@ export function explainCallError(err: unknown, endpoint: string): BasaltError {
     case "ECONNRESET":
     case "ENOTFOUND":
     case "EAI_AGAIN":
-      return new BasaltError("unavailable", `node ${endpoint} unreachable: ${code}`, { hint: "check the address and the network path" });
+      return new BasaltError("unavailable", `node ${endpoint} unreachable: ${code}`, {
+        hint: "check the address and the network path",
+      });
     case "UNABLE_TO_VERIFY_LEAF_SIGNATURE":
     case "SELF_SIGNED_CERT_IN_CHAIN":
     case "DEPTH_ZERO_SELF_SIGNED_CERT":
     case "UNABLE_TO_GET_ISSUER_CERT_LOCALLY":
-      return new BasaltError("unauthenticated", `node ${endpoint} presented a certificate not signed by the CA in your client config`, {
-        hint: "wrong CA: use the client config generated with this cluster's secrets (or the right --context)",
-      });
+      return new BasaltError(
+        "unauthenticated",
+        `node ${endpoint} presented a certificate not signed by the CA in your client config`,
+        {
+          hint: "wrong CA: use the client config generated with this cluster's secrets (or the right --context)",
+        },
+      );
     case "ERR_TLS_CERT_ALTNAME_INVALID":
       return new BasaltError("unauthenticated", `node ${endpoint}'s certificate does not name that address`, {
         hint: "connect by an address the node's certificate was generated for",
@@ -52,9 +58,13 @@ export function explainCallError(err: unknown, endpoint: string): BasaltError {
   if (err instanceof ConnectError || (err as Error)?.name === "ConnectError") {
     const e = fromConnectError(err);
     if (e.code === "deadline_exceeded") {
-      return new BasaltError("deadline_exceeded", `node ${endpoint} did not answer in time`, { hint: "raise --timeout or check the node" });
+      return new BasaltError("deadline_exceeded", `node ${endpoint} did not answer in time`, {
+        hint: "raise --timeout or check the node",
+      });
     }
     return e;
   }
-  return new BasaltError("internal", `${endpoint}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  return new BasaltError("internal", `${endpoint}: ${(err as Error)?.message ?? String(err)}`, {
+    cause: err,
+  });
 }

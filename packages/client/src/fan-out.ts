@@ -7,7 +7,9 @@ export interface Target {
   endpoint: string;
 }
 
-export type NodeResult<T> = { node: string; value: T; error?: undefined } | { node: string; error: BasaltError; value?: undefined };
+export type NodeResult<T> =
+  | { node: string; value: T; error?: undefined }
+  | { node: string; error: BasaltError; value?: undefined };
 
 /**
  * Asks every target the same question with at most `concurrency` calls in flight, yielding each

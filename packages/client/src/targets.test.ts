@@ -26,7 +26,15 @@ test("-n by name or address, -e by endpoint, -l by labels", () => {
   assert.deepEqual(resolveTargets(ctx, { endpoints: ["127.0.0.9"] }, { mutating: false }), [
     { node: "127.0.0.9:50000", endpoint: "127.0.0.9:50000" },
   ]);
-  assert.deepEqual(names(resolveTargets(ctx, { selector: "role=worker,zone!=2" }, { mutating: true })), ["a"]);
-  assert.throws(() => resolveTargets(ctx, { nodes: ["zzz"] }, { mutating: false }), (e: unknown) => (e as { hint: string }).hint.includes("known nodes: a, b, c"));
-  assert.throws(() => resolveTargets(ctx, { selector: "role=gpu" }, { mutating: false }), /no node in the context matches/);
+  assert.deepEqual(names(resolveTargets(ctx, { selector: "role=worker,zone!=2" }, { mutating: true })), [
+    "a",
+  ]);
+  assert.throws(
+    () => resolveTargets(ctx, { nodes: ["zzz"] }, { mutating: false }),
+    (e: unknown) => (e as { hint: string }).hint.includes("known nodes: a, b, c"),
+  );
+  assert.throws(
+    () => resolveTargets(ctx, { selector: "role=gpu" }, { mutating: false }),
+    /no node in the context matches/,
+  );
 });

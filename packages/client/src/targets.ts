@@ -12,7 +12,9 @@ export interface TargetFlags {
 
 function withPort(address: string): string {
   if (/^\[.*\]:\d+$/.test(address) || /^[^:]+:\d+$/.test(address)) return address;
-  return address.includes(":") && !address.startsWith("[") ? `[${address}]:${defaultApiPort}` : `${address}:${defaultApiPort}`;
+  return address.includes(":") && !address.startsWith("[")
+    ? `[${address}]:${defaultApiPort}`
+    : `${address}:${defaultApiPort}`;
 }
 
 function hostOf(endpoint: string): string {
@@ -38,7 +40,11 @@ export function matchesSelector(labels: Record<string, string>, selector: string
  * Which nodes a command reaches. Reads default to every node of the context; a command that changes
  * anything must name its nodes (-n, -e or -l; "-n all" is an explicit choice), never by default.
  */
-export function resolveTargets(context: ClientContext, flags: TargetFlags, options: { mutating: boolean }): Target[] {
+export function resolveTargets(
+  context: ClientContext,
+  flags: TargetFlags,
+  options: { mutating: boolean },
+): Target[] {
   const known = context.nodes;
   const toTarget = (n: NodeEntry): Target => ({ node: n.name, endpoint: withPort(n.endpoint) });
   let targets: Target[];
@@ -53,14 +59,16 @@ export function resolveTargets(context: ClientContext, flags: TargetFlags, optio
       if (name === "all") return known.map(toTarget);
       const match = known.find((n) => n.name === name || hostOf(n.endpoint) === name || n.endpoint === name);
       if (match) return [toTarget(match)];
-      if (/^[\d.]+(:\d+)?$/.test(name) || name.includes(":")) return [{ node: name, endpoint: withPort(name) }];
+      if (/^[\d.]+(:\d+)?$/.test(name) || name.includes(":"))
+        return [{ node: name, endpoint: withPort(name) }];
       throw new BasaltError("not_found", `node "${name}" is not in the current context`, {
         hint: `known nodes: ${known.map((n) => n.name).join(", ") || "none"}; or pass an address`,
       });
     });
   } else if (flags.selector) {
     targets = known.filter((n) => matchesSelector(n.labels, flags.selector!)).map(toTarget);
-    if (targets.length === 0) throw new BasaltError("not_found", `no node in the context matches -l ${flags.selector}`);
+    if (targets.length === 0)
+      throw new BasaltError("not_found", `no node in the context matches -l ${flags.selector}`);
   } else {
     if (options.mutating) {
       throw new BasaltError("invalid_argument", "this command changes nodes and no nodes were named", {
@@ -70,7 +78,9 @@ export function resolveTargets(context: ClientContext, flags: TargetFlags, optio
     targets = known.map(toTarget);
   }
   if (targets.length === 0) {
-    throw new BasaltError("invalid_argument", "no nodes to talk to", { hint: "the context lists no nodes: pass -n or -e" });
+    throw new BasaltError("invalid_argument", "no nodes to talk to", {
+      hint: "the context lists no nodes: pass -n or -e",
+    });
   }
   const seen = new Set<string>();
   return targets.filter((t) => !seen.has(t.endpoint) && seen.add(t.endpoint));

@@ -8,7 +8,11 @@ export interface TlsMaterial {
 }
 
 /** A gRPC-over-HTTP/2 transport to one node, authenticating with the client certificate. */
-export function nodeTransport(endpoint: string, tls: TlsMaterial, options: { timeoutMs?: number } = {}): Transport {
+export function nodeTransport(
+  endpoint: string,
+  tls: TlsMaterial,
+  options: { timeoutMs?: number } = {},
+): Transport {
   return createGrpcTransport({
     baseUrl: `https://${endpoint}`,
     nodeOptions: { ca: tls.ca, cert: tls.cert, key: tls.key, minVersion: "TLSv1.3" },

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { BasaltError } from "@basalt/machinery";
+import type { BasaltError } from "@basalt/machinery";
 import { authenticate } from "./authenticate.ts";
 import type { Peer } from "./peer.ts";
 
@@ -30,7 +30,13 @@ test("roles come from Subject O, ignoring other organizations", () => {
 test("each bad certificate gets its own explanation", () => {
   assert.match(code(undefined), /^unauthenticated: .*TLS/);
   assert.match(code({ ...good, hasCertificate: false }), /^unauthenticated: no client certificate/);
-  assert.match(code({ ...good, authorized: false, authorizationError: "CERT_HAS_EXPIRED", validTo: "Jan 1" }), /expired on Jan 1/);
-  assert.match(code({ ...good, authorized: false, authorizationError: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" }), /not signed by a CA this node trusts/);
+  assert.match(
+    code({ ...good, authorized: false, authorizationError: "CERT_HAS_EXPIRED", validTo: "Jan 1" }),
+    /expired on Jan 1/,
+  );
+  assert.match(
+    code({ ...good, authorized: false, authorizationError: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" }),
+    /not signed by a CA this node trusts/,
+  );
   assert.match(code({ ...good, organizations: ["system:masters"] }), /^permission_denied: .*no Basalt role/);
 });

@@ -16,7 +16,11 @@ export function authenticate(peer: Peer | undefined): Role[] {
   if (!peer.authorized) {
     switch (peer.authorizationError) {
       case "CERT_HAS_EXPIRED":
-        throw new BasaltError("unauthenticated", `client certificate "${peer.commonName}" expired on ${peer.validTo}`, { hint: renew });
+        throw new BasaltError(
+          "unauthenticated",
+          `client certificate "${peer.commonName}" expired on ${peer.validTo}`,
+          { hint: renew },
+        );
       case "CERT_NOT_YET_VALID":
         throw new BasaltError("unauthenticated", `client certificate "${peer.commonName}" is not valid yet`, {
           hint: "check the clocks of this machine and the client",
@@ -31,9 +35,13 @@ export function authenticate(peer: Peer | undefined): Role[] {
   }
   const roles = peer.organizations.filter(isRole);
   if (roles.length === 0) {
-    throw new BasaltError("permission_denied", `client certificate "${peer.commonName}" holds no Basalt role`, {
-      hint: "its Subject O must be one of os:admin, os:operator, os:reader",
-    });
+    throw new BasaltError(
+      "permission_denied",
+      `client certificate "${peer.commonName}" holds no Basalt role`,
+      {
+        hint: "its Subject O must be one of os:admin, os:operator, os:reader",
+      },
+    );
   }
   return roles;
 }

@@ -18,7 +18,9 @@ export function gateInterceptor(log: Logger): Interceptor {
       const decision = authorize(procedure, roles);
       if (!decision.allowed) {
         throw new BasaltError("permission_denied", decision.reason, {
-          hint: decision.needed.length ? `a client config with role ${decision.needed.at(-1)} or higher is needed` : undefined,
+          hint: decision.needed.length
+            ? `a client config with role ${decision.needed.at(-1)} or higher is needed`
+            : undefined,
         });
       }
       log.debug({ procedure, peer: peer?.commonName, roles }, "rpc");
@@ -27,7 +29,10 @@ export function gateInterceptor(log: Logger): Interceptor {
       return { ...res, message: mapStreamErrors(res.message) };
     } catch (err) {
       const e = toConnectError(err);
-      log.info({ procedure, peer: peer?.commonName, code: e.code, err: e.rawMessage }, "rpc refused or failed");
+      log.info(
+        { procedure, peer: peer?.commonName, code: e.code, err: e.rawMessage },
+        "rpc refused or failed",
+      );
       throw e;
     }
   };

@@ -60,9 +60,16 @@ export async function startApiServer(ctx: DaemonContext, log: Logger): Promise<H
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) =>
       reject(
-        new BasaltError("unavailable", `cannot listen on ${ctx.config.api.listen}: ${err.code ?? err.message}`, {
-          hint: err.code === "EADDRINUSE" ? "another process holds that port" : "check api.listen in the machine config",
-        }),
+        new BasaltError(
+          "unavailable",
+          `cannot listen on ${ctx.config.api.listen}: ${err.code ?? err.message}`,
+          {
+            hint:
+              err.code === "EADDRINUSE"
+                ? "another process holds that port"
+                : "check api.listen in the machine config",
+          },
+        ),
       ),
     );
     server.listen(port, host, () => resolve());

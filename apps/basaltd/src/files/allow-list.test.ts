@@ -8,7 +8,10 @@ test("requested paths must be absolute and clean", () => {
   assert.equal(checkRequestedPath("etc/passwd").allowed, false);
   assert.equal(checkRequestedPath("/proc/\0x").allowed, false);
   assert.equal(checkRequestedPath("").allowed, false);
-  assert.deepEqual(checkRequestedPath("/var/log/basalt/../../../etc/shadow"), { allowed: true, path: "/etc/shadow" });
+  assert.deepEqual(checkRequestedPath("/var/log/basalt/../../../etc/shadow"), {
+    allowed: true,
+    path: "/etc/shadow",
+  });
 });
 
 test("resolved paths: inside the roots, outside the denied files", () => {

@@ -23,10 +23,18 @@ export function checkRequestedPath(path: string): PathDecision {
  * Whether a fully resolved path (symlinks followed, `..` gone) lies inside an allowed root and
  * outside the denied files. Resolving first is what stops symlinks and `..` from leaving the list.
  */
-export function checkResolvedPath(resolved: string, roots: readonly string[], requested: string): PathDecision {
-  const inside = roots.some((root) => resolved === root || resolved.startsWith(root.endsWith("/") ? root : `${root}/`));
+export function checkResolvedPath(
+  resolved: string,
+  roots: readonly string[],
+  requested: string,
+): PathDecision {
+  const inside = roots.some(
+    (root) => resolved === root || resolved.startsWith(root.endsWith("/") ? root : `${root}/`),
+  );
   const shown = resolved === requested ? `"${requested}"` : `"${requested}" (resolves to "${resolved}")`;
-  if (!inside) return { allowed: false, reason: `${shown} is outside the readable paths: ${roots.join(", ")}` };
-  if (deniedPatterns.some((p) => p.test(resolved))) return { allowed: false, reason: `${shown} may hold secrets and is never readable` };
+  if (!inside)
+    return { allowed: false, reason: `${shown} is outside the readable paths: ${roots.join(", ")}` };
+  if (deniedPatterns.some((p) => p.test(resolved)))
+    return { allowed: false, reason: `${shown} may hold secrets and is never readable` };
   return { allowed: true, path: resolved };
 }

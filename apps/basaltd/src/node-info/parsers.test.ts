@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { decodeHexAddress, parseRoutes4, parseSocketTable } from "./net-parsers.ts";
-import { parseKmsgRecord, parseLoadavg, parseMeminfo, parseMountinfo, parseProcStat } from "./proc-parsers.ts";
+import {
+  parseKmsgRecord,
+  parseLoadavg,
+  parseMeminfo,
+  parseMountinfo,
+  parseProcStat,
+} from "./proc-parsers.ts";
 
 test("meminfo values are bytes", () => {
   const m = parseMeminfo("MemTotal:       16384 kB\nMemFree:  1024 kB\nHugePages_Total:       0\n");
@@ -33,9 +39,7 @@ test("a command with spaces and parentheses does not shift the stat fields", () 
 });
 
 test("mountinfo: read-only flag, escaped spaces, source and fstype", () => {
-  const [m] = parseMountinfo(
-    "25 1 254:0 / /my\\040dir ro,relatime shared:1 - erofs /dev/mapper/root ro\n",
-  );
+  const [m] = parseMountinfo("25 1 254:0 / /my\\040dir ro,relatime shared:1 - erofs /dev/mapper/root ro\n");
   assert.equal(m!.target, "/my dir");
   assert.equal(m!.source, "/dev/mapper/root");
   assert.equal(m!.fstype, "erofs");

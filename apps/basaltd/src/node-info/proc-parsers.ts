@@ -17,7 +17,13 @@ export function parseMeminfo(text: string): Record<string, number> {
 export function parseLoadavg(text: string) {
   const [l1, l5, l15, rt] = text.trim().split(/\s+/);
   const [running, total] = (rt ?? "0/0").split("/").map(Number);
-  return { load1: Number(l1), load5: Number(l5), load15: Number(l15), running: running ?? 0, total: total ?? 0 };
+  return {
+    load1: Number(l1),
+    load5: Number(l5),
+    load15: Number(l15),
+    running: running ?? 0,
+    total: total ?? 0,
+  };
 }
 
 /** /proc/cpuinfo → one entry per logical processor. */
@@ -71,7 +77,8 @@ export function parseProcStat(text: string, pageSize: number, clockTicks: number
 
 /** /proc/self/mountinfo → mounts. Octal escapes (\040 for space) are decoded. */
 export function parseMountinfo(text: string) {
-  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
+  const decode = (s: string) =>
+    s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
   return text
     .split("\n")
     .filter(Boolean)
@@ -81,9 +88,9 @@ export function parseMountinfo(text: string) {
       const b = (post ?? "").split(" ");
       const options = [...(a[5] ?? "").split(","), ...(b[2] ?? "").split(",")].filter(Boolean);
       return {
-        target: unescape(a[4] ?? ""),
+        target: decode(a[4] ?? ""),
         fstype: b[0] ?? "",
-        source: unescape(b[1] ?? ""),
+        source: decode(b[1] ?? ""),
         options: [...new Set(options)],
         readOnly: (a[5] ?? "").split(",").includes("ro"),
       };

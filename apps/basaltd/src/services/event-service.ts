@@ -8,7 +8,13 @@ export function eventService(ctx: DaemonContext): Partial<ServiceImpl<typeof Eve
   return {
     async *events(req, call) {
       for await (const e of ctx.events.stream({ tail: req.tail, follow: req.follow, signal: call.signal })) {
-        yield { id: BigInt(e.id), time: timestampFromDate(e.time), kind: e.kind, subject: e.subject, message: e.message };
+        yield {
+          id: BigInt(e.id),
+          time: timestampFromDate(e.time),
+          kind: e.kind,
+          subject: e.subject,
+          message: e.message,
+        };
       }
     },
   };

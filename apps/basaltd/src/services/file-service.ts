@@ -22,7 +22,8 @@ export function fileService(ctx: DaemonContext): Partial<ServiceImpl<typeof File
       const code = (err as NodeJS.ErrnoException).code;
       const decision = checkResolvedPath(first.path, roots, requested);
       if (!decision.allowed) throw new BasaltError("permission_denied", decision.reason);
-      if (code === "ENOENT" || code === "ENOTDIR") throw new BasaltError("not_found", `${requested} does not exist`);
+      if (code === "ENOENT" || code === "ENOTDIR")
+        throw new BasaltError("not_found", `${requested} does not exist`);
       throw err;
     }
     const decision = checkResolvedPath(resolved, roots, requested);
@@ -45,10 +46,19 @@ export function fileService(ctx: DaemonContext): Partial<ServiceImpl<typeof File
       const path = await allowedPath(req.path);
       try {
         const entries = await ctx.host.listDir(path);
-        return { entries: entries.map((e) => ({ ...e, size: BigInt(e.size), modified: timestampFromDate(e.modified) })) };
+        return {
+          entries: entries.map((e) => ({
+            ...e,
+            size: BigInt(e.size),
+            modified: timestampFromDate(e.modified),
+          })),
+        };
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
-        if (e.code === "ENOTDIR") throw new BasaltError("invalid_argument", `${req.path} is not a directory`, { hint: "use `basaltctl read` for files" });
+        if (e.code === "ENOTDIR")
+          throw new BasaltError("invalid_argument", `${req.path} is not a directory`, {
+            hint: "use `basaltctl read` for files",
+          });
         throw new BasaltError("failed_precondition", `cannot list ${req.path}: ${e.code ?? e.message}`);
       }
     },

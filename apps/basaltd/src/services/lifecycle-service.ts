@@ -4,9 +4,14 @@ import { BasaltError, type MachineConfig } from "@basalt/machinery";
 import type { DaemonContext } from "../daemon-context.ts";
 
 /** Whether a power action may run: always on a Basalt node, in agent mode only when the config says so. */
-export function powerDecision(config: MachineConfig, action: "reboot" | "poweroff"): { allowed: boolean; reason: string } {
-  if (config.node.mode === "init") return { allowed: true, reason: `${action}: basaltd is PID 1 of a Basalt node` };
-  if (config.power.allowInAgentMode) return { allowed: true, reason: `${action}: power.allowInAgentMode is true` };
+export function powerDecision(
+  config: MachineConfig,
+  action: "reboot" | "poweroff",
+): { allowed: boolean; reason: string } {
+  if (config.node.mode === "init")
+    return { allowed: true, reason: `${action}: basaltd is PID 1 of a Basalt node` };
+  if (config.power.allowInAgentMode)
+    return { allowed: true, reason: `${action}: power.allowInAgentMode is true` };
   return {
     allowed: false,
     reason: `${action} refused: basaltd runs in agent mode on a general-purpose machine and power.allowInAgentMode is false`,

@@ -13,13 +13,21 @@ export function logService(ctx: DaemonContext): Partial<ServiceImpl<typeof LogSe
     async *logs(req, call) {
       const known = ["basaltd", ...ctx.supervisor.names()];
       if (!known.includes(req.service)) {
-        throw new BasaltError(req.service ? "not_found" : "invalid_argument", `no logs for "${req.service}"`, {
-          hint: `logs exist for: ${known.join(", ")}`,
-        });
+        throw new BasaltError(
+          req.service ? "not_found" : "invalid_argument",
+          `no logs for "${req.service}"`,
+          {
+            hint: `logs exist for: ${known.join(", ")}`,
+          },
+        );
       }
       const path = join(ctx.config.paths.logs, `${req.service}.log`);
       try {
-        for await (const line of tailLines(path, { tail: req.tail, follow: req.follow, signal: call.signal })) {
+        for await (const line of tailLines(path, {
+          tail: req.tail,
+          follow: req.follow,
+          signal: call.signal,
+        })) {
           yield { line };
         }
       } catch (err) {
@@ -34,7 +42,12 @@ export function logService(ctx: DaemonContext): Partial<ServiceImpl<typeof LogSe
       const bootTimeMs = Date.now() - uptime * 1000;
       const toMessage = (r: string) => {
         const p = parseKmsgRecord(r, bootTimeMs);
-        return { time: timestampFromDate(new Date(p.timeMs)), facility: p.facility, priority: p.priority, message: p.message };
+        return {
+          time: timestampFromDate(new Date(p.timeMs)),
+          facility: p.facility,
+          priority: p.priority,
+          message: p.message,
+        };
       };
       const records = ctx.host.kmsg(req.follow, call.signal);
       try {

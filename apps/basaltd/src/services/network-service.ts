@@ -36,7 +36,11 @@ export function networkService(ctx: DaemonContext): Partial<ServiceImpl<typeof N
     },
     addresses() {
       const addresses = Object.entries(host.networkInterfaces()).flatMap(([link, addrs]) =>
-        addrs.map((a) => ({ link, family: a.family === "IPv6" ? "inet6" : "inet", cidr: a.cidr ?? a.address })),
+        addrs.map((a) => ({
+          link,
+          family: a.family === "IPv6" ? "inet6" : "inet",
+          cidr: a.cidr ?? a.address,
+        })),
       );
       return { addresses };
     },
@@ -53,7 +57,11 @@ export function networkService(ctx: DaemonContext): Partial<ServiceImpl<typeof N
       const owners = await socketOwners(host);
       const sockets = rows
         .filter((r) => !req.listeningOnly || r.state === "LISTEN" || r.state === "UNCONN")
-        .map(({ inode, ...r }) => ({ ...r, pid: owners.get(inode)?.pid ?? 0, process: owners.get(inode)?.command ?? "" }));
+        .map(({ inode, ...r }) => ({
+          ...r,
+          pid: owners.get(inode)?.pid ?? 0,
+          process: owners.get(inode)?.command ?? "",
+        }));
       return { sockets };
     },
   };

@@ -98,7 +98,11 @@ export function nodeService(ctx: DaemonContext): Partial<ServiceImpl<typeof Node
           serial: (await read(name, "device/serial")) || (await read(name, "serial")),
           rotational: (await read(name, "queue/rotational")) === "1",
           readOnly: (await read(name, "ro")) === "1",
-          type: /^loop/.test(name) ? "loop" : /^dm-/.test(name) ? "dm" : (/DEVTYPE=(\w+)/.exec(uevent)?.[1] ?? "disk"),
+          type: /^loop/.test(name)
+            ? "loop"
+            : /^dm-/.test(name)
+              ? "dm"
+              : (/DEVTYPE=(\w+)/.exec(uevent)?.[1] ?? "disk"),
         });
       }
       return { disks };

@@ -17,7 +17,11 @@ export function restartDelay(consecutiveCrashes: number, policy: BackoffPolicy =
 }
 
 /** The crash count after a run of `ranMs`: reset if the run was stable, otherwise one more. */
-export function crashesAfterRun(previous: number, ranMs: number, policy: BackoffPolicy = defaultBackoff): number {
+export function crashesAfterRun(
+  previous: number,
+  ranMs: number,
+  policy: BackoffPolicy = defaultBackoff,
+): number {
   return ranMs >= policy.stableMs ? 1 : previous + 1;
 }
 
@@ -28,6 +32,7 @@ export function shouldRestart(
 ): { restart: boolean; reason: string } {
   const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
   if (policy === "never") return { restart: false, reason: `${how}; restart policy is never` };
-  if (policy === "on-failure" && exit.code === 0) return { restart: false, reason: `${how}; restart policy is on-failure` };
+  if (policy === "on-failure" && exit.code === 0)
+    return { restart: false, reason: `${how}; restart policy is on-failure` };
   return { restart: true, reason: `${how}; restarting (policy ${policy})` };
 }

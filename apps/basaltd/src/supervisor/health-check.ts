@@ -8,7 +8,8 @@ export interface HealthResult {
 
 /** Probes a service's health as its config says: a unix socket or TCP port accepts, or HTTP answers 2xx. */
 export async function checkHealth(health: ServiceHealth, timeoutMs = 2000): Promise<HealthResult> {
-  if ("unixSocket" in health) return probeConnect({ path: health.unixSocket }, `unix socket ${health.unixSocket}`, timeoutMs);
+  if ("unixSocket" in health)
+    return probeConnect({ path: health.unixSocket }, `unix socket ${health.unixSocket}`, timeoutMs);
   if ("tcp" in health) {
     const i = health.tcp.lastIndexOf(":");
     const host = health.tcp.slice(0, i).replace(/^\[|\]$/g, "");
@@ -25,18 +26,16 @@ export async function checkHealth(health: ServiceHealth, timeoutMs = 2000): Prom
   }
 }
 
-function probeConnect(
-  target: NetConnectOpts,
-  what: string,
-  timeoutMs: number,
-): Promise<HealthResult> {
+function probeConnect(target: NetConnectOpts, what: string, timeoutMs: number): Promise<HealthResult> {
   return new Promise((resolve) => {
     const socket = connect(target);
     const done = (r: HealthResult) => {
       socket.destroy();
       resolve(r);
     };
-    socket.setTimeout(timeoutMs, () => done({ healthy: false, message: `${what}: no answer in ${timeoutMs} ms` }));
+    socket.setTimeout(timeoutMs, () =>
+      done({ healthy: false, message: `${what}: no answer in ${timeoutMs} ms` }),
+    );
     socket.once("connect", () => done({ healthy: true, message: `${what} accepts connections` }));
     socket.once("error", (err) => done({ healthy: false, message: `${what}: ${err.message}` }));
   });

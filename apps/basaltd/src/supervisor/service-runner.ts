@@ -2,7 +2,13 @@ import type { ServiceConfig } from "@basalt/machinery";
 import { BasaltError } from "@basalt/machinery";
 import type { EventBus } from "../events/event-bus.ts";
 import type { Host, SpawnedProcess } from "../host.ts";
-import { type BackoffPolicy, crashesAfterRun, defaultBackoff, restartDelay, shouldRestart } from "./backoff.ts";
+import {
+  type BackoffPolicy,
+  crashesAfterRun,
+  defaultBackoff,
+  restartDelay,
+  shouldRestart,
+} from "./backoff.ts";
 import { checkHealth } from "./health-check.ts";
 import { lineSplitter, type RotatingLog } from "./rotating-log.ts";
 

@@ -30,7 +30,10 @@ export class Supervisor {
   }
 
   get(name: string): ServiceRunner {
-    if (!name) throw new BasaltError("invalid_argument", "a service name is required", { hint: "see `basaltctl services`" });
+    if (!name)
+      throw new BasaltError("invalid_argument", "a service name is required", {
+        hint: "see `basaltctl services`",
+      });
     const runner = this.#runners.get(name);
     if (!runner) throw unknownService(name, this.names());
     return runner;

@@ -6,9 +6,9 @@ import { parseWith } from "./issues.ts";
 const pem = (what: string) =>
   z.string().refine((s) => s.includes("-----BEGIN "), { message: `expected a PEM-encoded ${what}` });
 
-const hostPort = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, { message: "expected address:port, e.g. 127.0.0.2:50000" });
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, {
+  message: "expected address:port, e.g. 127.0.0.2:50000",
+});
 
 const serviceHealth = z.union([
   z.strictObject({ unixSocket: z.string().startsWith("/") }),
@@ -17,7 +17,9 @@ const serviceHealth = z.union([
 ]);
 
 const serviceSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: "expected a lowercase name like containerd" }),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: "expected a lowercase name like containerd" }),
   command: z.array(z.string()).min(1, { message: "expected the program and its arguments" }),
   env: z.record(z.string(), z.string()).default({}),
   workingDir: z.string().startsWith("/").optional(),
@@ -44,7 +46,9 @@ export const machineConfigSchema = z.strictObject({
   }),
   network: z
     .strictObject({
-      hostname: z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, { message: "expected a hostname" }),
+      hostname: z
+        .string()
+        .regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, { message: "expected a hostname" }),
     })
     .optional(),
   paths: z
@@ -65,7 +69,9 @@ export const machineConfigSchema = z.strictObject({
     .prefault({}),
   files: z
     .strictObject({
-      allow: z.array(z.string().startsWith("/")).default(["/proc", "/sys", "/var/log/basalt", "/etc/os-release"]),
+      allow: z
+        .array(z.string().startsWith("/"))
+        .default(["/proc", "/sys", "/var/log/basalt", "/etc/os-release"]),
     })
     .prefault({}),
   services: z.array(serviceSchema).default([]),
@@ -94,7 +100,10 @@ export function parseMachineConfig(text: string): MachineConfig {
   const names = new Set<string>();
   for (const [i, s] of config.services.entries()) {
     if (names.has(s.name)) {
-      throw new BasaltError("invalid_argument", `invalid machine config:\n  services.${i}.name: duplicate service "${s.name}"`);
+      throw new BasaltError(
+        "invalid_argument",
+        `invalid machine config:\n  services.${i}.name: duplicate service "${s.name}"`,
+      );
     }
     names.add(s.name);
   }

@@ -18,13 +18,18 @@ export function linuxHost(): Host {
     realpath: (path) => realpath(path),
     async *readChunks(path, maxBytes) {
       if ((await stat(path)).isDirectory()) {
-        throw new BasaltError("invalid_argument", `${path} is a directory`, { hint: "use `basaltctl ls` to list it" });
+        throw new BasaltError("invalid_argument", `${path} is a directory`, {
+          hint: "use `basaltctl ls` to list it",
+        });
       }
       let total = 0;
       for await (const chunk of createReadStream(path, { highWaterMark: 64 * 1024 })) {
         total += (chunk as Buffer).length;
         if (total > maxBytes) {
-          throw new BasaltError("resource_exhausted", `${path} is larger than ${maxBytes} bytes, the most one Read returns`);
+          throw new BasaltError(
+            "resource_exhausted",
+            `${path} is larger than ${maxBytes} bytes, the most one Read returns`,
+          );
         }
         yield chunk as Buffer;
       }
@@ -78,6 +83,8 @@ function runSystemctl(verb: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn("systemctl", [verb], { stdio: "ignore" });
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`systemctl ${verb} exited ${code}`))));
+    child.on("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`systemctl ${verb} exited ${code}`)),
+    );
   });
 }

@@ -1,0 +1,188 @@
+import { isIP } from "node:net";
+import { join } from "node:path";
+import {
+  BasaltError,
+  type ClientConfig,
+  defaultApiPort,
+  isRole,
+  type MachineConfigInput,
+  type NodeEntry,
+  parseClientConfig,
+  selectContext,
+} from "@basalt/machinery";
+import { readFileSync } from "node:fs";
+import { stringify } from "yaml";
+import { clientConfigPath } from "../../cli/client-config-file.ts";
+import type { Command, CommandOutput, Invocation } from "../../cli/command.ts";
+import { writePrivateFile } from "../../cli/private-file.ts";
+import { readSecrets, renderSecrets } from "./secrets-file.ts";
+
+function written(files: { path: string; holds: string }[], message: string): CommandOutput {
+  return {
+    kind: "local",
+    rows: files.map((f) => ({ FILE: f.path, HOLDS: f.holds, MODE: "0600" })),
+    json: { files },
+    message,
+  };
+}
+
+/** "a=127.0.0.2" or "a=127.0.0.2:50001" → a node entry. */
+export function parseNodeSpec(spec: string): NodeEntry {
+  const m = /^([a-z0-9][a-z0-9.-]*)=(.+)$/.exec(spec);
+  if (!m)
+    throw new BasaltError("invalid_argument", `--node "${spec}" is not NAME=ADDRESS[:PORT]`, {
+      hint: "e.g. --node a=127.0.0.2",
+    });
+  const addr = m[2]!;
+  const endpoint = /:\d+$/.test(addr) && !isIP(addr) ? addr : `${addr}:${defaultApiPort}`;
+  return { name: m[1]!, endpoint, labels: {} };
+}
+
+// The X.509 library is large: load it only for the gen commands, keeping every other command's start-up short.
+const pki = () => import("../../pki/pki.ts");
+
+async function clientContext(secretsPath: string, role: string, name: string, nodes: NodeEntry[]) {
+  if (!isRole(role))
+    throw new BasaltError("invalid_argument", `unknown role "${role}"`, {
+      hint: "use os:admin, os:operator or os:reader",
+    });
+  const secrets = readSecrets(secretsPath);
+  const leaf = await (await pki()).issueLeaf(secrets.ca, {
+    commonName: name,
+    organizations: [role],
+    usage: "client",
+  });
+  return { nodes, ca: secrets.ca.cert, cert: leaf.cert, key: leaf.key };
+}
+
+const force = { force: { type: "boolean" } } as const;
+
+export const genCommands: Command[] = [
+  {
+    path: ["gen", "secrets"],
+    summary: "a new cluster CA (secrets.yaml, 0600)",
+    usage: "basaltctl gen secrets [--out secrets.yaml] [--force]",
+    options: { out: { type: "string" }, ...force },
+    async run(inv) {
+      const out = (inv.values.out as string | undefined) ?? "secrets.yaml";
+      const ca = await (await pki()).createCa("basalt-os-ca");
+      writePrivateFile(out, renderSecrets({ ca }), inv.values.force === true);
+      return written(
+        [{ path: out, holds: "cluster CA certificate and key" }],
+        "keep this file secret: it can mint admin certificates",
+      );
+    },
+  },
+  {
+    path: ["gen", "config"],
+    summary: "machine configs for the named nodes and an admin client config",
+    usage:
+      "basaltctl gen config --secrets secrets.yaml --node NAME=ADDRESS[:PORT]... [--out DIR] [--context NAME] [--logs-root DIR] [--force]",
+    options: {
+      secrets: { type: "string" },
+      node: { type: "string", multiple: true },
+      out: { type: "string" },
+      "context-name": { type: "string" },
+      "logs-root": { type: "string" },
+      ...force,
+    },
+    async run(inv) {
+      const secretsPath = (inv.values.secrets as string | undefined) ?? "secrets.yaml";
+      const specs = (inv.values.node as string[] | undefined) ?? [];
+      if (specs.length === 0)
+        throw new BasaltError("invalid_argument", "no nodes given", {
+          hint: "add --node NAME=ADDRESS for each node",
+        });
+      const nodes = specs.map(parseNodeSpec);
+      const out = (inv.values.out as string | undefined) ?? ".";
+      const logsRoot = inv.values["logs-root"] as string | undefined;
+      const secrets = readSecrets(secretsPath);
+      const files: { path: string; holds: string }[] = [];
+      for (const node of nodes) {
+        const host = node.endpoint.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
+        const serving = await (await pki()).issueLeaf(secrets.ca, {
+          commonName: node.name,
+          ips: isIP(host) ? [host] : [],
+          dnsNames: isIP(host) ? [node.name] : [node.name, host],
+          usage: "server",
+        });
+        const config: MachineConfigInput = {
+          apiVersion: "basalt.dev/v1alpha1",
+          kind: "MachineConfig",
+          node: { name: node.name, mode: "agent" },
+          api: { listen: node.endpoint, ca: secrets.ca.cert, cert: serving.cert, key: serving.key },
+          ...(logsRoot
+            ? {
+                paths: { logs: join(logsRoot, node.name, "log"), run: join(logsRoot, node.name, "run") },
+                files: { allow: ["/proc", "/sys", "/etc/os-release", join(logsRoot, node.name, "log")] },
+              }
+            : {}),
+          services: [],
+        };
+        const path = join(out, `${node.name}.yaml`);
+        writePrivateFile(path, stringify(config), inv.values.force === true);
+        files.push({ path, holds: `machine config of ${node.name} (serving key)` });
+      }
+      const contextName = (inv.values["context-name"] as string | undefined) ?? "basalt";
+      const admin = await clientContext(secretsPath, "os:admin", "admin", nodes);
+      const client: ClientConfig = { context: contextName, contexts: { [contextName]: admin } };
+      const path = join(out, "basaltconfig");
+      writePrivateFile(path, stringify(client), inv.values.force === true);
+      files.push({ path, holds: "admin client config (os:admin key)" });
+      return written(files, `use it with: export BASALTCONFIG=${path}`);
+    },
+  },
+  {
+    path: ["gen", "client"],
+    summary: "a client config for another role (nodes copied from the current client config)",
+    usage:
+      "basaltctl gen client --role os:reader|os:operator|os:admin --name NAME [--secrets secrets.yaml] [--out FILE] [--node NAME=ADDRESS...]",
+    options: {
+      role: { type: "string" },
+      name: { type: "string" },
+      secrets: { type: "string" },
+      out: { type: "string" },
+      node: { type: "string", multiple: true },
+      ...force,
+    },
+    async run(inv: Invocation) {
+      const role = inv.values.role as string | undefined;
+      if (!role)
+        throw new BasaltError("invalid_argument", "--role is required", {
+          hint: "os:admin, os:operator or os:reader",
+        });
+      const name = (inv.values.name as string | undefined) ?? role.replace("os:", "");
+      let nodes = ((inv.values.node as string[] | undefined) ?? []).map(parseNodeSpec);
+      const contextName = inv.global.context ?? "basalt";
+      if (nodes.length === 0) {
+        try {
+          const current = selectContext(
+            parseClientConfig(readFileSync(clientConfigPath(inv.global), "utf8"), "client config"),
+            inv.global.context,
+          );
+          nodes = current.context.nodes;
+        } catch {
+          throw new BasaltError("invalid_argument", "no nodes for the new client config", {
+            hint: "pass --node NAME=ADDRESS, or --basaltconfig with an existing client config to copy them from",
+          });
+        }
+      }
+      const context = await clientContext(
+        (inv.values.secrets as string | undefined) ?? "secrets.yaml",
+        role,
+        name,
+        nodes,
+      );
+      const out = (inv.values.out as string | undefined) ?? `${name}.basaltconfig`;
+      writePrivateFile(
+        out,
+        stringify({ context: contextName, contexts: { [contextName]: context } }),
+        inv.values.force === true,
+      );
+      return written(
+        [{ path: out, holds: `client config for ${name} (${role})` }],
+        `use it with: export BASALTCONFIG=${out}`,
+      );
+    },
+  },
+];

@@ -1,0 +1,16 @@
+import type { Command } from "../cli/command.ts";
+import { genCommands } from "./gen/gen.ts";
+import { infoCommands } from "./node/info.ts";
+import { networkCommands } from "./node/network.ts";
+import { powerCommands } from "./node/power.ts";
+import { serviceCommands } from "./node/services.ts";
+import { streamCommands } from "./node/streams.ts";
+
+export const commands: Command[] = [
+  ...infoCommands,
+  ...networkCommands,
+  ...serviceCommands,
+  ...streamCommands,
+  ...powerCommands,
+  ...genCommands,
+];

@@ -1,0 +1,78 @@
+import type {
+  DescMessage,
+  DescMethod,
+  DescService,
+  MessageInitShape,
+  MessageShape,
+} from "@bufbuild/protobuf";
+import { toJson } from "@bufbuild/protobuf";
+import { type Client, createClient } from "@connectrpc/connect";
+import { fanOut, nodeTransport, resolveTargets } from "@basalt/client";
+import type { ParseArgsOptionsConfig } from "node:util";
+import { loadContext } from "../../cli/client-config-file.ts";
+import type { Command, CommandOutput, Invocation, Row } from "../../cli/command.ts";
+
+interface NodeCommandSpec<S extends DescService, O extends DescMessage> {
+  path: string[];
+  summary: string;
+  usage?: string;
+  options?: ParseArgsOptionsConfig;
+  service: S;
+  /** The RPC, by its local name in the generated client (e.g. "memory"). */
+  method: keyof Client<S> & string;
+  output: O;
+  /** Changes something on the node: refused without -n/-e/-l. */
+  mutating?: boolean;
+  streaming?: boolean | ((inv: Invocation) => boolean);
+  request?(inv: Invocation): Record<string, unknown>;
+  rows(value: MessageShape<O>): Row[];
+  raw?(value: MessageShape<O>): Uint8Array | undefined;
+}
+
+/**
+ * Builds a command that asks every targeted node one RPC, concurrently, each answer tagged with
+ * its node. Server streams yield one answer per message.
+ */
+export function nodeCommand<S extends DescService, O extends DescMessage>(
+  spec: NodeCommandSpec<S, O>,
+): Command {
+  return {
+    path: spec.path,
+    summary: spec.summary,
+    usage: spec.usage ?? `basaltctl ${spec.path.join(" ")}`,
+    options: spec.options,
+    async run(inv): Promise<CommandOutput> {
+      const { context } = loadContext(inv.global);
+      const targets = resolveTargets(context, inv.global, { mutating: spec.mutating ?? false });
+      const request = spec.request?.(inv) ?? {};
+      const streaming =
+        typeof spec.streaming === "function" ? spec.streaming(inv) : (spec.streaming ?? false);
+      const method = spec.service.method[spec.method as keyof typeof spec.service.method] as
+        | DescMethod
+        | undefined;
+      const isStream = method?.methodKind === "server_streaming";
+      const follow = request.follow === true;
+      const results = fanOut(
+        targets,
+        (target) => {
+          const client = createClient(spec.service, nodeTransport(target.endpoint, context));
+          // Followed streams run until the user stops them; everything else has a deadline.
+          const callOptions = isStream && follow ? {} : { timeoutMs: inv.global.timeoutMs };
+          const fn = (client as Record<string, (req: unknown, opts: unknown) => unknown>)[spec.method]!;
+          return fn(request as MessageInitShape<DescMessage>, callOptions) as
+            | Promise<unknown>
+            | AsyncIterable<unknown>;
+        },
+        { concurrency: inv.global.concurrency },
+      );
+      return {
+        kind: "nodes",
+        results,
+        streaming,
+        rows: (v) => spec.rows(v as MessageShape<O>),
+        json: (v) => toJson(spec.output, v as MessageShape<O>, { alwaysEmitImplicit: true }),
+        raw: spec.raw ? (v) => spec.raw!(v as MessageShape<O>) : undefined,
+      };
+    },
+  };
+}

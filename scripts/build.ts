@@ -1,0 +1,35 @@
+import { build } from "esbuild";
+
+/**
+ * Bundles the shipped programs into single files: fast CLI start-up (one file to parse, no module
+ * resolution) and the one file basalt-imager copies into the OS image.
+ */
+const programs = [
+  { entry: "apps/basaltd/src/main.ts", name: "basaltd" },
+  { entry: "apps/basaltctl/src/main.ts", name: "basaltctl" },
+];
+
+for (const p of programs) {
+  const started = performance.now();
+  await build({
+    entryPoints: [p.entry],
+    outdir: "dist",
+    entryNames: p.name,
+    chunkNames: "chunks/[name]-[hash]",
+    splitting: true,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    outExtension: { ".js": ".mjs" },
+    target: "node24",
+    minify: true,
+    sourcemap: "linked",
+    legalComments: "none",
+    // Some dependencies still call require(); give the ESM bundle one.
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
+    logLevel: "warning",
+  });
+  console.log(`built dist/${p.name}.mjs in ${Math.round(performance.now() - started)} ms`);
+}
