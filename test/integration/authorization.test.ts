@@ -16,7 +16,11 @@ before(async () => {
 after(() => fleet?.stop());
 
 type Identity = "admin" | "operator" | "reader" | "otherCa" | "expired" | "noRole" | "none";
-const roleOf: Partial<Record<Identity, Role>> = { admin: "os:admin", operator: "os:operator", reader: "os:reader" };
+const roleOf: Partial<Record<Identity, Role>> = {
+  admin: "os:admin",
+  operator: "os:operator",
+  reader: "os:reader",
+};
 
 function transportFor(identity: Identity): Transport {
   const endpoint = fleet.nodes[0]!.endpoint;
@@ -28,7 +32,11 @@ function transportFor(identity: Identity): Transport {
 }
 
 /** Calls one RPC with an empty request and returns "ok" or the error code. */
-async function call(transport: Transport, service: (typeof allServices)[number], method: DescMethod): Promise<string> {
+async function call(
+  transport: Transport,
+  service: (typeof allServices)[number],
+  method: DescMethod,
+): Promise<string> {
   const client = createClient(service, transport) as unknown as Client<typeof service> &
     Record<string, (req: object, o: object) => unknown>;
   const fn = client[method.localName]!;
@@ -45,9 +53,19 @@ async function call(transport: Transport, service: (typeof allServices)[number],
   }
 }
 
-const procedures = allServices.flatMap((s) => s.methods.map((m) => ({ service: s, method: m, name: `${s.typeName}/${m.name}` })));
+const procedures = allServices.flatMap((s) =>
+  s.methods.map((m) => ({ service: s, method: m, name: `${s.typeName}/${m.name}` })),
+);
 
-for (const identity of ["admin", "operator", "reader", "otherCa", "expired", "noRole", "none"] as Identity[]) {
+for (const identity of [
+  "admin",
+  "operator",
+  "reader",
+  "otherCa",
+  "expired",
+  "noRole",
+  "none",
+] as Identity[]) {
   test(`every RPC as ${identity}: allowed and denied exactly as the table says`, async () => {
     const transport = transportFor(identity);
     const mismatches: string[] = [];
@@ -68,7 +86,10 @@ for (const identity of ["admin", "operator", "reader", "otherCa", "expired", "no
 
 test("denials explain themselves: the role needed, the expired date, the untrusted CA", async () => {
   const explain = async (identity: Identity, method = "serviceStop") => {
-    const client = createClient(allServices[2], transportFor(identity)) as unknown as Record<string, (r: object) => Promise<unknown>>;
+    const client = createClient(allServices[2], transportFor(identity)) as unknown as Record<
+      string,
+      (r: object) => Promise<unknown>
+    >;
     try {
       await client[method]!({ name: "x" });
       return undefined;

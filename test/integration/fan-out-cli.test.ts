@@ -36,7 +36,10 @@ test("a node that is down is reported with its address; the others still answer;
     const answers = lines(r.stdout);
     const down = answers.find((a) => a.node === "node-2");
     assert.equal(down.error.code, "unavailable");
-    assert.match(down.error.message, new RegExp(`node ${fleet.node("node-2").endpoint} unreachable: connection refused`));
+    assert.match(
+      down.error.message,
+      new RegExp(`node ${fleet.node("node-2").endpoint} unreachable: connection refused`),
+    );
     const up = answers.filter((a) => a.value);
     assert.equal(up.length, 2);
     for (const a of up) assert.ok(Number(a.value.totalBytes) > 0);
@@ -66,18 +69,32 @@ test("reboot in agent mode is refused with FailedPrecondition on every named nod
 });
 
 test("-n by name, -l by label, -e by address", async () => {
-  const byName = lines((await basaltctl(["--basaltconfig", admin, "-o", "json", "hostname", "-n", "node-3"])).stdout);
+  const byName = lines(
+    (await basaltctl(["--basaltconfig", admin, "-o", "json", "hostname", "-n", "node-3"])).stdout,
+  );
   assert.deepEqual(
     byName.map((a) => a.node),
     ["node-3"],
   );
-  const byLabel = lines((await basaltctl(["--basaltconfig", admin, "-o", "json", "hostname", "-l", "index=1"])).stdout);
+  const byLabel = lines(
+    (await basaltctl(["--basaltconfig", admin, "-o", "json", "hostname", "-l", "index=1"])).stdout,
+  );
   assert.deepEqual(
     byLabel.map((a) => a.node),
     ["node-1"],
   );
   const byEndpoint = lines(
-    (await basaltctl(["--basaltconfig", admin, "-o", "json", "hostname", "-e", fleet.node("node-2").endpoint])).stdout,
+    (
+      await basaltctl([
+        "--basaltconfig",
+        admin,
+        "-o",
+        "json",
+        "hostname",
+        "-e",
+        fleet.node("node-2").endpoint,
+      ])
+    ).stdout,
   );
   assert.deepEqual(
     byEndpoint.map((a) => a.node),
@@ -94,7 +111,10 @@ test("a reader may read but not restart; the error names the role needed", async
 });
 
 test("a client config with the wrong CA says so", async () => {
-  const wrong = fleet.writeClientConfig("admin", { ca: fleet.ids.otherCa.caCert, file: "wrong-ca.basaltconfig" });
+  const wrong = fleet.writeClientConfig("admin", {
+    ca: fleet.ids.otherCa.caCert,
+    file: "wrong-ca.basaltconfig",
+  });
   const r = await basaltctl(["--basaltconfig", wrong, "version", "-n", "node-1"]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /certificate not signed by the CA in your client config/);
@@ -104,7 +124,9 @@ test("streams: events and logs print one line per message per node", async () =>
   const r = await basaltctl(["--basaltconfig", admin, "-o", "json", "events"]);
   assert.equal(r.code, 0, r.stderr);
   const events = lines(r.stdout);
-  assert.ok(events.filter((e) => e.node === "node-1").some((e) => /node API listening/.test(e.value.message)));
+  assert.ok(
+    events.filter((e) => e.node === "node-1").some((e) => /node API listening/.test(e.value.message)),
+  );
   const logs = await basaltctl(["--basaltconfig", admin, "logs", "basaltd", "--tail", "1", "-n", "node-1"]);
   assert.equal(logs.code, 0, logs.stderr);
   assert.match(logs.stdout, /^node-1 {2}\{/);
@@ -115,7 +137,12 @@ test("file reads: allowed paths print, traversal and secrets are refused", async
   assert.equal(ok.code, 0);
   assert.match(ok.stdout, /^\d+\.\d+ \d+\.\d+/);
   const logs = fleet.node("node-1").logsDir;
-  for (const path of [`${logs}/../../../../etc/shadow`, "/etc/passwd", "/proc/1/environ", "/proc/self/root/etc/shadow"]) {
+  for (const path of [
+    `${logs}/../../../../etc/shadow`,
+    "/etc/passwd",
+    "/proc/1/environ",
+    "/proc/self/root/etc/shadow",
+  ]) {
     const r = await basaltctl(["--basaltconfig", admin, "-o", "json", "read", path, "-n", "node-1"]);
     assert.equal(r.code, 1, path);
     assert.equal(lines(r.stdout)[0].error.code, "permission_denied", path);

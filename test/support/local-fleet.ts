@@ -43,10 +43,16 @@ export function freePort(address: string): Promise<number> {
   });
 }
 
-async function waitForPort(host: string, port: number, timeoutMs: number, child: ChildProcess): Promise<void> {
+async function waitForPort(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  child: ChildProcess,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`basaltd on ${host}:${port} exited with code ${child.exitCode}`);
+    if (child.exitCode !== null)
+      throw new Error(`basaltd on ${host}:${port} exited with code ${child.exitCode}`);
     const ok = await new Promise<boolean>((resolve) => {
       const s = connect({ host, port });
       s.once("connect", () => {
@@ -108,7 +114,15 @@ export class LocalFleet {
       };
       const configPath = join(dir, "machine.yaml");
       writeFileSync(configPath, stringify(config), { mode: 0o600 });
-      this.nodes.push({ name, address, endpoint: `${address}:${port}`, dir, configPath, logsDir, process: undefined });
+      this.nodes.push({
+        name,
+        address,
+        endpoint: `${address}:${port}`,
+        dir,
+        configPath,
+        logsDir,
+        process: undefined,
+      });
     }
     await Promise.all(this.nodes.map((n) => this.startNode(n.name)));
     for (const role of ["admin", "operator", "reader"] as const) this.writeClientConfig(role);
@@ -123,7 +137,9 @@ export class LocalFleet {
   async startNode(name: string): Promise<void> {
     const node = this.node(name);
     const out = createWriteStream(join(node.dir, "basaltd.out"), { flags: "a" });
-    const child = spawn(process.execPath, [basaltdBundle, "--config", node.configPath], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [basaltdBundle, "--config", node.configPath], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     child.stdout.pipe(out);
     child.stderr.pipe(out);
     node.process = child;
@@ -152,7 +168,11 @@ export class LocalFleet {
     const ca = options.ca ?? this.ids.ca.cert;
     const nodes = options.nodes ?? this.nodes;
     const context = {
-      nodes: nodes.map((n) => ({ name: n.name, endpoint: n.endpoint, labels: { index: n.name.split("-")[1] } })),
+      nodes: nodes.map((n) => ({
+        name: n.name,
+        endpoint: n.endpoint,
+        labels: { index: n.name.split("-")[1] },
+      })),
       ca,
       cert: id.cert,
       key: id.key,
