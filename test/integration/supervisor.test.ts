@@ -64,7 +64,7 @@ before(async () => {
             command: [
               process.execPath,
               "-e",
-              "let n = 0; setInterval(() => console.log(`tick ${n++}`), 100)",
+              "let n = 0; setInterval(() => console.log('tick ' + n++), 100)",
             ],
           },
         ],
