@@ -19,7 +19,12 @@ const nodes = [
   { name: "node-c", address: "127.0.0.4", zone: "b" },
 ];
 const node = process.execPath;
-const ctl = (args: string[]) => execFileSync(node, [join(root, "dist/basaltctl.mjs"), ...args], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const ctl = (args: string[]) =>
+  execFileSync(node, [join(root, "dist/basaltctl.mjs"), ...args], {
+    cwd: dir,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 
 function show(title: string, args: string[], maxLines = 14) {
   console.log(`\n$ basaltctl ${args.join(" ")}    # ${title}`);
@@ -30,7 +35,10 @@ function show(title: string, args: string[], maxLines = 14) {
     out = `${(err as { stdout?: string }).stdout ?? ""}${(err as { stderr?: string }).stderr ?? ""}`;
   }
   const lines = out.trimEnd().split("\n");
-  console.log(lines.slice(0, maxLines).join("\n") + (lines.length > maxLines ? `\n… (${lines.length - maxLines} more lines)` : ""));
+  console.log(
+    lines.slice(0, maxLines).join("\n") +
+      (lines.length > maxLines ? `\n… (${lines.length - maxLines} more lines)` : ""),
+  );
 }
 
 async function waitListening(address: string, port: number) {
@@ -52,7 +60,13 @@ rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 console.log(`fleet directory: ${dir}`);
 ctl(["gen", "secrets"]);
-ctl(["gen", "config", "--logs-root", join(dir, "nodes"), ...nodes.flatMap((n) => ["--node", `${n.name}=${n.address}`])]);
+ctl([
+  "gen",
+  "config",
+  "--logs-root",
+  join(dir, "nodes"),
+  ...nodes.flatMap((n) => ["--node", `${n.name}=${n.address}`]),
+]);
 
 // gen config writes the API part; here we add what each node supervises, as an operator would.
 const haveContainerd = existsSync("/usr/bin/containerd");
@@ -78,7 +92,8 @@ for (const n of nodes) {
   writeFileSync(path, stringify(config), { mode: 0o600 });
 }
 const client = parse(readFileSync(join(dir, "basaltconfig"), "utf8"));
-for (const entry of client.contexts.basalt.nodes) entry.labels = { zone: nodes.find((n) => n.name === entry.name)!.zone };
+for (const entry of client.contexts.basalt.nodes)
+  entry.labels = { zone: nodes.find((n) => n.name === entry.name)!.zone };
 writeFileSync(join(dir, "basaltconfig"), stringify(client), { mode: 0o600 });
 
 const daemons = nodes.map((n) => {
@@ -105,7 +120,9 @@ show("operators restart services on named nodes", ["service", "restart", "contai
 show("agent mode never reboots a machine by accident", ["reboot", "-n", "node-b"]);
 
 if (keep) {
-  console.log(`\nThe fleet keeps running. Try:\n  export BASALTCONFIG=${join(dir, "basaltconfig")}\n  bin/basaltctl events -f`);
+  console.log(
+    `\nThe fleet keeps running. Try:\n  export BASALTCONFIG=${join(dir, "basaltconfig")}\n  bin/basaltctl events -f`,
+  );
   console.log(`Stop it with: pkill -f ${join(root, "dist/basaltd.mjs")}`);
 } else {
   for (const d of daemons) d.kill("SIGTERM");
