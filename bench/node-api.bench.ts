@@ -27,6 +27,18 @@ function procStat(pid: number) {
   return { rssMb: rssKb / 1024, cpuTicks: Number(f[11]) + Number(f[12]) };
 }
 
+/** RSS of the smallest program that does what basaltd must: an idle HTTP/2 TLS server on Node 24. */
+async function baselineServerRss(): Promise<number> {
+  const { ids } = fleet;
+  const code = `const h=require("node:http2");const s=h.createSecureServer({cert:process.env.C,key:process.env.K,allowHTTP1:true},(q,r)=>r.end("x"));s.listen(0,"127.0.0.1",()=>console.log("up"))`;
+  const child = spawn(process.execPath, ["-e", code], { env: { ...process.env, C: ids.admin.cert, K: ids.admin.key } });
+  await new Promise((r) => child.stdout.once("data", r));
+  await sleep(3000);
+  const rss = procStat(child.pid!).rssMb;
+  child.kill();
+  return rss;
+}
+
 const largest = Math.max(...sizes);
 const fleet = await LocalFleet.start({ addresses: addresses(largest) });
 try {
@@ -64,7 +76,10 @@ try {
   const afterIdle = procStat(pid);
   const cpuPct = ((afterIdle.cpuTicks - before.cpuTicks) / 100 / 10) * 100;
   const rss = fleet.nodes.map((n) => procStat(n.process!.pid!).rssMb);
+  const floor = await baselineServerRss();
   printTable("basaltd idle (goal: < 60 MB RSS, near-zero CPU)", [
+    { what: "baseline: bare Node HTTP/2 TLS server, idle", value: `${floor.toFixed(1)} MB` },
+    { what: "ratio basaltd / baseline", value: (afterIdle.rssMb / floor).toFixed(2) },
     { what: "RSS of node-1 after 13 s idle", value: `${afterIdle.rssMb.toFixed(1)} MB` },
     { what: `median RSS over ${rss.length} daemons`, value: `${median(rss).toFixed(1)} MB` },
     { what: "CPU over 10 s idle", value: `${cpuPct.toFixed(2)} %` },

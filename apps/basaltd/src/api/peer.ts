@@ -20,11 +20,23 @@ export interface Peer {
 
 export const peerKey = createContextKey<Peer | undefined>(undefined, { description: "TLS peer" });
 
+// Decoding the peer certificate costs most of a millisecond: do it once per connection, not per call.
+const peers = new WeakMap<object, Peer>();
+
 /** Reads the peer from the request's TLS socket (HTTP/2 session socket or HTTP/1.1 socket). */
 export function peerOf(req: NodeServerRequest): Peer | undefined {
   const stream = (req as { stream?: { session?: { socket?: unknown } } }).stream;
   const socket = (stream?.session?.socket ?? req.socket) as TLSSocket | undefined;
   if (!socket || typeof socket.getPeerCertificate !== "function") return undefined;
+  const key = (stream?.session ?? socket) as object;
+  const known = peers.get(key);
+  if (known) return known;
+  const peer = readPeer(socket);
+  peers.set(key, peer);
+  return peer;
+}
+
+function readPeer(socket: TLSSocket): Peer {
   const cert = socket.getPeerCertificate();
   const hasCertificate = !!cert && Object.keys(cert).length > 0;
   const o = hasCertificate ? cert.subject?.O : undefined;

@@ -30,6 +30,22 @@ const serviceSchema = z.strictObject({
   stopTimeoutSeconds: z.number().positive().default(10),
 });
 
+const ipv4Cidr = z
+  .string()
+  .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, {
+    message: "expected an IPv4 address with prefix, e.g. 10.0.2.15/24",
+  });
+
+const interfaceSchema = z.strictObject({
+  /** Kernel name of the link (no udev renaming on a Basalt node: eth0, eth1, ...). */
+  name: z.string().regex(/^[a-zA-Z0-9_.-]{1,15}$/, { message: "expected an interface name like eth0" }),
+  addresses: z.array(ipv4Cidr).default([]),
+  routes: z
+    .array(z.strictObject({ to: z.union([z.literal("default"), ipv4Cidr]), via: z.ipv4() }))
+    .default([]),
+  mtu: z.number().int().min(576).max(65535).optional(),
+});
+
 export const machineConfigSchema = z.strictObject({
   apiVersion: z.literal("basalt.dev/v1alpha1"),
   kind: z.literal("MachineConfig"),
@@ -49,6 +65,10 @@ export const machineConfigSchema = z.strictObject({
       hostname: z
         .string()
         .regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, { message: "expected a hostname" }),
+      /** Static addressing, applied by basaltd in init mode (agent mode leaves the host's network alone). */
+      interfaces: z.array(interfaceSchema).default([]),
+      /** Written to /run/resolv.conf in init mode. */
+      nameservers: z.array(z.ipv4()).default([]),
     })
     .optional(),
   paths: z
@@ -86,6 +106,7 @@ export const machineConfigSchema = z.strictObject({
 export type MachineConfig = z.infer<typeof machineConfigSchema>;
 export type ServiceConfig = z.infer<typeof serviceSchema>;
 export type ServiceHealth = z.infer<typeof serviceHealth>;
+export type InterfaceConfig = z.infer<typeof interfaceSchema>;
 export type MachineConfigInput = z.input<typeof machineConfigSchema>;
 
 /** Parses and validates a machine config from YAML; every problem is listed by path. */
