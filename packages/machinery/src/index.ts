@@ -4,3 +4,7 @@ export * from "./config/machine-config.ts";
 export * from "./errors.ts";
 export * from "./roles.ts";
 export * from "./version.ts";
+export * from "./bundle/bundle-stream.ts";
+export * from "./bundle/manifest.ts";
+export * from "./bundle/signing.ts";
+export * from "./semver.ts";

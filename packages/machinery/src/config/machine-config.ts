@@ -30,11 +30,9 @@ const serviceSchema = z.strictObject({
   stopTimeoutSeconds: z.number().positive().default(10),
 });
 
-const ipv4Cidr = z
-  .string()
-  .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, {
-    message: "expected an IPv4 address with prefix, e.g. 10.0.2.15/24",
-  });
+const ipv4Cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, {
+  message: "expected an IPv4 address with prefix, e.g. 10.0.2.15/24",
+});
 
 const interfaceSchema = z.strictObject({
   /** Kernel name of the link (no udev renaming on a Basalt node: eth0, eth1, ...). */
