@@ -110,12 +110,7 @@ test("truncation anywhere is reported as truncation", async () => {
 });
 
 test("a component whose size disagrees with the signed manifest is refused", async () => {
-  const b = Buffer.from(await bundle());
   const other = JSON.stringify({ ...manifest, root: { ...manifest.root, size: root.length + 1 } });
-  assert.equal(
-    other.length,
-    manifestBytes.length + 0 * 1 + (String(root.length + 1).length - String(root.length).length),
-  );
   const rebuilt: Uint8Array[] = [];
   for await (const c of writeBundle({
     manifest: new TextEncoder().encode(other),
