@@ -1,0 +1,52 @@
+import { type BundleManifest, compareVersions } from "@basalt/machinery";
+
+export interface Installed {
+  version: string;
+  arch: string;
+}
+
+export type Compatibility = { ok: true; reason: string } | { ok: false; reason: string; hint: string };
+
+/** Whether this node may install the bundle: right architecture, new enough source, no silent downgrade. */
+export function checkCompatibility(
+  manifest: BundleManifest,
+  installed: Installed,
+  force: boolean,
+): Compatibility {
+  if (manifest.arch !== installed.arch) {
+    return {
+      ok: false,
+      reason: `the bundle is for ${manifest.arch}, this node is ${installed.arch}`,
+      hint: "use the bundle built for this architecture",
+    };
+  }
+  if (compareVersions(installed.version, manifest.minUpgradeFrom) < 0) {
+    return {
+      ok: false,
+      reason: `${manifest.version} upgrades only from ${manifest.minUpgradeFrom} or newer; this node runs ${installed.version}`,
+      hint: `upgrade to ${manifest.minUpgradeFrom} first`,
+    };
+  }
+  const order = compareVersions(manifest.version, installed.version);
+  if (order < 0 && !force) {
+    return {
+      ok: false,
+      reason: `${manifest.version} is older than the running ${installed.version}: a downgrade`,
+      hint: "pass --force to downgrade on purpose",
+    };
+  }
+  if (order === 0 && !force) {
+    return {
+      ok: false,
+      reason: `${manifest.version} is already running`,
+      hint: "pass --force to reinstall it into the other slot",
+    };
+  }
+  return {
+    ok: true,
+    reason:
+      order < 0
+        ? `forced downgrade ${installed.version} → ${manifest.version}`
+        : `upgrade ${installed.version} → ${manifest.version}`,
+  };
+}

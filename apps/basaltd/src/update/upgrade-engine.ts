@@ -1,0 +1,147 @@
+import { createHash } from "node:crypto";
+import { BasaltError, type BundleManifest, checkManifestSignature, readBundle } from "@basalt/machinery";
+import { freshEntryName, type Slot, stagingName } from "./boot-entries.ts";
+import { checkCompatibility, type Installed } from "./compatibility.ts";
+import { slotOfCommandLine, ukiCommandLine } from "./pe-cmdline.ts";
+import { otherSlot, readSlotEntries } from "./slot-entries.ts";
+import type { Esp, SlotDevices, UpgradeProgress } from "./update-ports.ts";
+
+export interface UpgradeEnv {
+  esp: Esp;
+  slots: SlotDevices;
+  bootedSlot: Slot;
+  installed: Installed;
+  trustedKeys: readonly string[];
+}
+
+export interface UpgradeOptions {
+  force: boolean;
+}
+
+export interface UpgradeResult {
+  version: string;
+  slot: Slot;
+  entry: string;
+}
+
+const maxUkiBytes = 256 * 1024 * 1024;
+
+/**
+ * Installs a bundle into the inactive slot, in the order that keeps the node bootable whenever the
+ * power goes: verify the signed manifest (nothing is written before) → remove the inactive slot's
+ * old UKI → stream the root image into the inactive slot while hashing → compare → write the new
+ * UKI under a name systemd-boot ignores, fsync → rename it to `basalt-<ver>+3.efi` (the switch).
+ * The caller reboots (or not, when staging).
+ */
+export async function installBundle(
+  env: UpgradeEnv,
+  source: AsyncIterable<Uint8Array>,
+  options: UpgradeOptions,
+  progress: (p: UpgradeProgress) => void,
+): Promise<UpgradeResult> {
+  const target = otherSlot(env.bootedSlot);
+  let manifest: BundleManifest | undefined;
+  let uki: Uint8Array | undefined;
+  let oldEntriesRemoved = false;
+
+  const verify = (m: BundleManifest, bytes: Uint8Array, signature: Uint8Array) => {
+    progress({ phase: "verifying", percent: 0, message: `checking the signature of ${m.version}` });
+    const sig = checkManifestSignature(bytes, signature, env.trustedKeys);
+    if (!sig.trusted)
+      throw new BasaltError("permission_denied", `bundle refused: ${sig.reason}`, {
+        hint: "sign it with a release key listed in update.trustedKeys",
+      });
+    const compat = checkCompatibility(m, env.installed, options.force);
+    if (!compat.ok)
+      throw new BasaltError("failed_precondition", `bundle refused: ${compat.reason}`, { hint: compat.hint });
+    manifest = m;
+    progress({ phase: "verifying", percent: 100, message: `${compat.reason}, signed by key ${sig.keyId}` });
+  };
+
+  for await (const component of readBundle(source, verify)) {
+    const m = manifest!;
+    if (!oldEntriesRemoved) {
+      // From here on the inactive slot is overwritten: nothing may point at it any more.
+      const stale = (await readSlotEntries(env.esp)).filter((e) => e.slot === target);
+      for (const e of stale) await env.esp.remove(e.file);
+      for (const f of await env.esp.list()) if (f.startsWith(".basalt-")) await env.esp.remove(f);
+      oldEntriesRemoved = true;
+      progress({
+        phase: "preparing",
+        percent: 100,
+        message: stale.length
+          ? `removed ${stale.map((e) => e.file).join(", ")} (slot ${target})`
+          : `slot ${target} is free`,
+      });
+    }
+    if (component.name === m.uki[target].file) {
+      uki = await collect(component.body, maxUkiBytes, component.name);
+      const sha = createHash("sha256").update(uki).digest("hex");
+      if (sha !== m.uki[target].sha256) {
+        throw new BasaltError(
+          "invalid_argument",
+          `${component.name} does not match the signed manifest (sha256 ${sha.slice(0, 16)}…)`,
+        );
+      }
+      const slot = slotOfCommandLine(ukiCommandLine(uki) ?? "");
+      if (slot !== target)
+        throw new BasaltError(
+          "invalid_argument",
+          `${component.name} boots slot ${slot ?? "?"}, not ${target}`,
+        );
+    } else if (component.name === m.root.file) {
+      const capacity = await env.slots.capacity(target);
+      if (m.root.size > capacity) {
+        throw new BasaltError(
+          "failed_precondition",
+          `the root image (${m.root.size} bytes) does not fit slot ${target} (${capacity} bytes)`,
+        );
+      }
+      let lastPercent = -1;
+      const sha = await env.slots.write(target, component.body, (bytes) => {
+        const percent = Math.floor((bytes / m.root.size) * 100);
+        if (percent !== lastPercent) {
+          lastPercent = percent;
+          progress({
+            phase: "writing",
+            percent,
+            message: `slot ${target}: ${bytes} of ${m.root.size} bytes`,
+          });
+        }
+      });
+      if (sha !== m.root.sha256) {
+        throw new BasaltError(
+          "invalid_argument",
+          `the root image written to slot ${target} does not match the signed manifest`,
+          {
+            hint: "the download was corrupted or tampered with; nothing boots from that slot",
+          },
+        );
+      }
+      progress({ phase: "writing", percent: 100, message: `slot ${target} written and verified` });
+    }
+  }
+  const m = manifest;
+  if (!m || !uki) throw new BasaltError("invalid_argument", "the bundle holds no UKI for the inactive slot");
+  const entry = freshEntryName(m.version);
+  progress({ phase: "installing", percent: 0, message: `writing ${entry}` });
+  await env.esp.write(stagingName(m.version), uki);
+  await env.esp.rename(stagingName(m.version), entry);
+  progress({
+    phase: "installing",
+    percent: 100,
+    message: `${entry} installed: ${m.version} boots next from slot ${target}`,
+  });
+  return { version: m.version, slot: target, entry };
+}
+
+async function collect(body: AsyncIterable<Uint8Array>, limit: number, what: string): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const c of body) {
+    size += c.length;
+    if (size > limit) throw new BasaltError("invalid_argument", `${what} is larger than ${limit} bytes`);
+    parts.push(c);
+  }
+  return Buffer.concat(parts);
+}
