@@ -7,7 +7,8 @@ const admin: readonly Role[] = ["os:admin"];
 /**
  * Who may call what: one row per RPC, keyed by "<service type name>/<method>". Readers read,
  * operators also control services and reboot, admins may do everything. Shutdown is admin-only
- * because a node that is off needs someone at the machine (or its hypervisor) to come back.
+ * because a node that is off needs someone at the machine (or its hypervisor) to come back; changing
+ * what a node boots (upgrade, rollback) is admin-only too.
  * An exhaustiveness test walks the service descriptors against this table.
  */
 export const authorizationTable: Readonly<Record<string, readonly Role[]>> = {
@@ -35,6 +36,10 @@ export const authorizationTable: Readonly<Record<string, readonly Role[]>> = {
   "basalt.machine.v1.EventService/Events": read,
   "basalt.machine.v1.LifecycleService/Reboot": operate,
   "basalt.machine.v1.LifecycleService/Shutdown": admin,
+  "basalt.machine.v1.UpgradeService/Upgrade": admin,
+  "basalt.machine.v1.UpgradeService/UpgradeUpload": admin,
+  "basalt.machine.v1.UpgradeService/Rollback": admin,
+  "basalt.machine.v1.UpgradeService/UpgradeStatus": read,
 };
 
 export type Decision =

@@ -6,5 +6,6 @@ export * from "./gen/basalt/machine/v1/logs_pb.ts";
 export * from "./gen/basalt/machine/v1/network_pb.ts";
 export * from "./gen/basalt/machine/v1/node_pb.ts";
 export * from "./gen/basalt/machine/v1/services_pb.ts";
+export * from "./gen/basalt/machine/v1/upgrade_pb.ts";
 export * from "./services.ts";
 export * from "./connect-errors.ts";

@@ -5,6 +5,7 @@ import { LogService } from "./gen/basalt/machine/v1/logs_pb.ts";
 import { NetworkService } from "./gen/basalt/machine/v1/network_pb.ts";
 import { NodeService } from "./gen/basalt/machine/v1/node_pb.ts";
 import { SupervisorService } from "./gen/basalt/machine/v1/services_pb.ts";
+import { UpgradeService } from "./gen/basalt/machine/v1/upgrade_pb.ts";
 
 /** Every service of the node API, for routers and for the authorization exhaustiveness test. */
 export const allServices = [
@@ -15,4 +16,5 @@ export const allServices = [
   FileService,
   EventService,
   LifecycleService,
+  UpgradeService,
 ] as const;

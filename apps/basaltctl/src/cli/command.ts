@@ -34,6 +34,8 @@ export type CommandOutput =
       json(value: unknown): unknown;
       /** Streams print line by line in table mode instead of waiting for every node. */
       streaming: boolean;
+      /** Long-running answers (upgrades): table mode shows one progress line per node. */
+      progress?(value: unknown): { percent: number; label: string } | undefined;
       /** Raw bytes (file reads): table mode writes them unaltered. */
       raw?(value: unknown): Uint8Array | undefined;
     }

@@ -5,6 +5,7 @@ import { networkCommands } from "./node/network.ts";
 import { powerCommands } from "./node/power.ts";
 import { serviceCommands } from "./node/services.ts";
 import { streamCommands } from "./node/streams.ts";
+import { upgradeCommands } from "./node/upgrade.ts";
 
 export const commands: Command[] = [
   ...infoCommands,
@@ -12,5 +13,6 @@ export const commands: Command[] = [
   ...serviceCommands,
   ...streamCommands,
   ...powerCommands,
+  ...upgradeCommands,
   ...genCommands,
 ];

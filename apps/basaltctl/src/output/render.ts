@@ -1,16 +1,19 @@
 import { stringify } from "yaml";
 import type { CommandOutput, Row } from "../cli/command.ts";
 import type { OutputFormat } from "../cli/global-flags.ts";
+import { ProgressBoard } from "./progress.ts";
 import { renderTable } from "./table.ts";
 
 export interface Sink {
   out(text: string | Uint8Array): void;
   err(text: string): void;
+  tty?: boolean;
 }
 
 export const processSink: Sink = {
   out: (t) => void process.stdout.write(t),
   err: (t) => void process.stderr.write(t),
+  tty: process.stdout.isTTY === true,
 };
 
 /**
@@ -37,6 +40,7 @@ export async function render(
   let lastRawNode: string | undefined;
   let multiNode = false;
   const seenNodes = new Set<string>();
+  const board = output.progress ? new ProgressBoard((t) => sink.out(t), sink.tty === true) : undefined;
   for await (const r of output.results) {
     seenNodes.add(r.node);
     if (seenNodes.size > 1) multiNode = true;
@@ -56,6 +60,9 @@ export async function render(
       sink.out(`${JSON.stringify({ node: r.node, value: output.json(r.value) })}\n`);
     } else if (format === "yaml") {
       sink.out(`---\n${stringify({ node: r.node, value: output.json(r.value) })}`);
+    } else if (board && output.progress) {
+      const p = output.progress(r.value);
+      if (p) board.update(r.node, p.percent, p.label);
     } else if (output.raw) {
       const bytes = output.raw(r.value);
       if (!bytes) continue;

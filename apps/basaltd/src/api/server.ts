@@ -13,6 +13,7 @@ import { logService } from "../services/log-service.ts";
 import { networkService } from "../services/network-service.ts";
 import { nodeService } from "../services/node-service.ts";
 import { supervisorService } from "../services/supervisor-service.ts";
+import { upgradeService } from "../services/upgrade-service.ts";
 import { gateInterceptor } from "./interceptors.ts";
 import { peerKey, peerOf } from "./peer.ts";
 
@@ -21,7 +22,7 @@ export const maxRequestBytes = 1024 * 1024;
 
 export function routes(ctx: DaemonContext) {
   return (router: ConnectRouter) => {
-    const [node, network, supervisor, logs, files, events, lifecycle] = allServices;
+    const [node, network, supervisor, logs, files, events, lifecycle, upgrade] = allServices;
     router.service(node, nodeService(ctx));
     router.service(network, networkService(ctx));
     router.service(supervisor, supervisorService(ctx));
@@ -29,6 +30,7 @@ export function routes(ctx: DaemonContext) {
     router.service(files, fileService(ctx));
     router.service(events, eventService(ctx));
     router.service(lifecycle, lifecycleService(ctx));
+    router.service(upgrade, upgradeService(ctx));
   };
 }
 

@@ -93,6 +93,14 @@ export const machineConfigSchema = z.strictObject({
     })
     .prefault({}),
   services: z.array(serviceSchema).default([]),
+  update: z
+    .strictObject({
+      /** Ed25519 public keys (PEM) whose signatures this node accepts on update bundles. */
+      trustedKeys: z.array(z.string().includes("BEGIN PUBLIC KEY", { message: "expected a PEM public key" })).default([]),
+      /** A new version that is not healthy this long after boot is abandoned (reboot → fallback). */
+      healthDeadlineSeconds: z.number().int().min(10).default(300),
+    })
+    .prefault({}),
   power: z
     .strictObject({
       /** Reboot and Shutdown refuse in agent mode unless this is true. */

@@ -4,13 +4,14 @@ import {
   BasaltError,
   type ClientConfig,
   defaultApiPort,
+  generateReleaseKey,
   isRole,
   type MachineConfigInput,
   type NodeEntry,
   parseClientConfig,
   selectContext,
 } from "@basalt/machinery";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { stringify } from "yaml";
 import { clientConfigPath } from "../../cli/client-config-file.ts";
 import type { Command, CommandOutput, Invocation } from "../../cli/command.ts";
@@ -58,6 +59,33 @@ async function clientContext(secretsPath: string, role: string, name: string, no
 const force = { force: { type: "boolean" } } as const;
 
 export const genCommands: Command[] = [
+  {
+    path: ["gen", "release-key"],
+    summary: "an Ed25519 key pair that signs update bundles (release.key 0600, release.pub)",
+    usage: "basaltctl gen release-key [--out release] [--force]",
+    options: { out: { type: "string" }, ...force },
+    async run(inv) {
+      const base = (inv.values.out as string | undefined) ?? "release";
+      const key = generateReleaseKey();
+      writePrivateFile(`${base}.key`, key.privateKey, inv.values.force === true);
+      writeFileSync(`${base}.pub`, key.publicKey);
+      return {
+        kind: "local",
+        rows: [
+          { FILE: `${base}.key`, HOLDS: "release signing key (private)", MODE: "0600", KEY: key.id },
+          {
+            FILE: `${base}.pub`,
+            HOLDS: "public key: list it in update.trustedKeys",
+            MODE: "0644",
+            KEY: key.id,
+          },
+        ],
+        json: { id: key.id, privateKey: `${base}.key`, publicKey: `${base}.pub` },
+        message:
+          "sign bundles with the private key (basalt-imager --release-key); nodes trust the public key",
+      };
+    },
+  },
   {
     path: ["gen", "secrets"],
     summary: "a new cluster CA (secrets.yaml, 0600)",

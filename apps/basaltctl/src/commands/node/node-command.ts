@@ -7,7 +7,7 @@ import type {
 } from "@bufbuild/protobuf";
 import { toJson } from "@bufbuild/protobuf";
 import { type Client, createClient } from "@connectrpc/connect";
-import { fanOut, nodeTransport, resolveTargets } from "@basalt/client";
+import { fanOut, nodeTransport, resolveTargets, type Target } from "@basalt/client";
 import type { ParseArgsOptionsConfig } from "node:util";
 import { loadContext } from "../../cli/client-config-file.ts";
 import type { Command, CommandOutput, Invocation, Row } from "../../cli/command.ts";
@@ -24,7 +24,15 @@ interface NodeCommandSpec<S extends DescService, O extends DescMessage> {
   /** Changes something on the node: refused without -n/-e/-l. */
   mutating?: boolean;
   streaming?: boolean | ((inv: Invocation) => boolean);
+  /** Runs as long as it takes (upgrades): no --timeout deadline. */
+  longRunning?: boolean;
   request?(inv: Invocation): Record<string, unknown>;
+  /** For client- or bidi-streaming RPCs: the messages sent to one node. */
+  input?(inv: Invocation): AsyncIterable<Record<string, unknown>>;
+  /** A note for the person, printed once to stderr before the answers (e.g. about many targets). */
+  notice?(targets: readonly Target[]): string | undefined;
+  /** Progress of a long-running stream answer, for a per-node progress display. */
+  progress?(value: MessageShape<O>): { percent: number; label: string } | undefined;
   rows(value: MessageShape<O>): Row[];
   raw?(value: MessageShape<O>): Uint8Array | undefined;
 }
@@ -45,6 +53,8 @@ export function nodeCommand<S extends DescService, O extends DescMessage>(
       const { context } = loadContext(inv.global);
       const targets = resolveTargets(context, inv.global, { mutating: spec.mutating ?? false });
       const request = spec.request?.(inv) ?? {};
+      const note = spec.notice?.(targets);
+      if (note) process.stderr.write(`${note}\n`);
       const streaming =
         typeof spec.streaming === "function" ? spec.streaming(inv) : (spec.streaming ?? false);
       const method = spec.service.method[spec.method as keyof typeof spec.service.method] as
@@ -57,11 +67,11 @@ export function nodeCommand<S extends DescService, O extends DescMessage>(
         (target) => {
           const client = createClient(spec.service, nodeTransport(target.endpoint, context));
           // Followed streams run until the user stops them; everything else has a deadline.
-          const callOptions = isStream && follow ? {} : { timeoutMs: inv.global.timeoutMs };
+          const callOptions =
+            (isStream && follow) || spec.longRunning ? {} : { timeoutMs: inv.global.timeoutMs };
           const fn = (client as Record<string, (req: unknown, opts: unknown) => unknown>)[spec.method]!;
-          return fn(request as MessageInitShape<DescMessage>, callOptions) as
-            | Promise<unknown>
-            | AsyncIterable<unknown>;
+          const input = spec.input ? spec.input(inv) : (request as MessageInitShape<DescMessage>);
+          return fn(input, callOptions) as Promise<unknown> | AsyncIterable<unknown>;
         },
         { concurrency: inv.global.concurrency },
       );
@@ -72,6 +82,7 @@ export function nodeCommand<S extends DescService, O extends DescMessage>(
         rows: (v) => spec.rows(v as MessageShape<O>),
         json: (v) => toJson(spec.output, v as MessageShape<O>, { alwaysEmitImplicit: true }),
         raw: spec.raw ? (v) => spec.raw!(v as MessageShape<O>) : undefined,
+        progress: spec.progress ? (v) => spec.progress!(v as MessageShape<O>) : undefined,
       };
     },
   };
