@@ -29,10 +29,18 @@ const buildRows: Record<string, string>[] = [];
 if (!values["no-build-time"]) {
   // A full build with the download cache warm (debs and the Node tarball are cached after one build).
   const t = performance.now();
-  await buildImage({ profilePath: join(repo, "apps/basalt-imager/profiles/base.yaml"), outDir: join(work, "img"), repoRoot: repo, log: () => {} });
+  await buildImage({
+    profilePath: join(repo, "apps/basalt-imager/profiles/base.yaml"),
+    outDir: join(work, "img"),
+    repoRoot: repo,
+    log: () => {},
+  });
   buildRows.push({ BUILD: "full (downloads cached)", SECONDS: ((performance.now() - t) / 1000).toFixed(1) });
 }
-buildRows.push({ BUILD: built ? "image cache miss (built)" : "image cache hit", SECONDS: cachedSeconds.toFixed(1) });
+buildRows.push({
+  BUILD: built ? "image cache miss (built)" : "image cache hit",
+  SECONDS: cachedSeconds.toFixed(1),
+});
 
 const manifest = JSON.parse(readFileSync(join(image, "manifest.json"), "utf8"));
 const zst = join(work, "disk.raw.zst");
@@ -53,7 +61,13 @@ for (let i = 0; i < runs; i++) {
   makeConfigDrive(cfg.machineConfig, join(work, "config.img"));
   execFileSync("cp", ["--sparse=always", join(image, "disk.raw"), join(work, "disk.raw")]);
   const started = performance.now();
-  const vm = startVm({ disk: join(work, "disk.raw"), vars: join(work, "vars.fd"), configDrive: join(work, "config.img"), hostPort: port, consoleLog: join(work, `console-${i}.log`) });
+  const vm = startVm({
+    disk: join(work, "disk.raw"),
+    vars: join(work, "vars.fd"),
+    configDrive: join(work, "config.img"),
+    hostPort: port,
+    consoleLog: join(work, `console-${i}.log`),
+  });
   try {
     for (;;) {
       try {

@@ -1,41 +1,77 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { basaltVersion, BasaltError, parseMachineConfig, toBasaltError } from "@basalt/machinery";
+import {
+  basaltVersion,
+  BasaltError,
+  type MachineConfig,
+  parseMachineConfig,
+  toBasaltError,
+} from "@basalt/machinery";
+import { linuxInitHost } from "./adapters/linux/init-host-linux.ts";
+import { fatalReboot, powerAction, startReaper } from "./adapters/linux/init-power.ts";
 import { linuxHost } from "./adapters/linux/linux-host.ts";
 import { startApiServer } from "./api/server.ts";
 import type { DaemonContext } from "./daemon-context.ts";
 import { EventBus } from "./events/event-bus.ts";
+import type { Host } from "./host.ts";
+import { bootStatusLines } from "./init/boot-status.ts";
+import { runBoot } from "./init/run-boot.ts";
 import { createLogger } from "./logger.ts";
 import { Supervisor } from "./supervisor/supervisor.ts";
 
-const usage = "usage: basaltd --config FILE";
+const usage = "usage: basaltd --config FILE | basaltd --init (as PID 1 of a Basalt node)";
 
-/** The composition root: config → host → events → supervisor → API server, and an orderly stop. */
+/** Init mode: basaltd is PID 1 of a Basalt node (started by the initramfs with --init). */
+const initMode = process.pid === 1 || process.argv.includes("--init");
+
+/** Agent mode: the machine config file named on the command line. */
+function readConfigFile(path: string): MachineConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new BasaltError(
+      "not_found",
+      `cannot read machine config ${path}: ${(err as NodeJS.ErrnoException).code}`,
+    );
+  }
+  return parseMachineConfig(text);
+}
+
+/**
+ * The composition root: (init mode: boot the node first) config → host → events → supervisor → API
+ * server, and an orderly stop.
+ */
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
       config: { type: "string", short: "c" },
+      init: { type: "boolean" },
       version: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) return void console.log(usage);
   if (values.version) return void console.log(basaltVersion);
-  if (!values.config) throw new BasaltError("invalid_argument", "no machine config given", { hint: usage });
-
-  let text: string;
-  try {
-    text = readFileSync(values.config, "utf8");
-  } catch (err) {
-    throw new BasaltError(
-      "not_found",
-      `cannot read machine config ${values.config}: ${(err as NodeJS.ErrnoException).code}`,
-    );
+  let config: MachineConfig;
+  let configSource: string;
+  if (initMode) {
+    const onFatal = (err: unknown) => void fatalReboot(toBasaltError(err).stack ?? String(err));
+    process.on("uncaughtException", onFatal);
+    process.on("unhandledRejection", onFatal);
+    const boot = await runBoot(linuxInitHost());
+    config = { ...boot.config, node: { ...boot.config.node, mode: "init" } };
+    configSource = boot.source;
+  } else {
+    if (!values.config) throw new BasaltError("invalid_argument", "no machine config given", { hint: usage });
+    config = readConfigFile(values.config);
+    configSource = values.config;
   }
-  const config = parseMachineConfig(text);
   const log = createLogger(config.paths.logs, config.logging);
-  const host = linuxHost();
+  const host: Host = initMode
+    ? { ...linuxHost(), reboot: () => powerAction("reboot"), powerOff: () => powerAction("poweroff") }
+    : linuxHost();
   const events = new EventBus();
   const supervisor = new Supervisor(config, { host, events });
 
@@ -67,9 +103,15 @@ async function main(argv: string[]): Promise<void> {
     { listen: config.api.listen, node: config.node.name, mode: config.node.mode, version: basaltVersion },
     "node API listening",
   );
-  events.publish("config", "machine", `machine config loaded from ${values.config}`);
+  events.publish("config", "machine", `machine config loaded from ${configSource}`);
   events.publish("api", config.api.listen, "node API listening");
   supervisor.startAutostart();
+  if (initMode) {
+    startReaper();
+    const cmdline = readFileSync("/proc/cmdline", "utf8");
+    for (const line of bootStatusLines(config, cmdline, host.networkInterfaces(), process.uptime()))
+      console.log(line);
+  }
 
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => void stop(signal).then(() => process.exit(0)));
@@ -78,6 +120,7 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   const e = toBasaltError(err);
+  if (initMode) return void fatalReboot(e.describe());
   console.error(`basaltd: ${e.describe()}`);
   process.exit(e.code === "invalid_argument" || e.code === "not_found" ? 2 : 1);
 });

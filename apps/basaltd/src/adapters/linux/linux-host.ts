@@ -5,6 +5,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { BasaltError } from "@basalt/machinery";
 import type { DirEntry, Host, SpawnedProcess, SpawnOptions } from "../../host.ts";
+import { trackChild } from "./child-registry.ts";
 import { readKmsg } from "./kmsg.ts";
 
 /**
@@ -72,6 +73,7 @@ export function linuxHost(): Host {
         // Own process group, so stopping a service also stops what it forked.
         detached: true,
       });
+      trackChild(child);
       return { pid: child.pid ?? 0, child };
     },
     reboot: () => runSystemctl("reboot"),

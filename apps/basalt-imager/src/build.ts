@@ -1,0 +1,53 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import type { BuildContext } from "./build-context.ts";
+import { hostExecutor } from "./exec.ts";
+import { buildPhases } from "./phases/index.ts";
+import { parseProfile } from "./profile.ts";
+import { type PhaseTiming, runPhases } from "./run-phases.ts";
+
+export interface BuildOptions {
+  profilePath: string;
+  outDir: string;
+  repoRoot: string;
+  cacheDir?: string;
+  keepWork?: boolean;
+  log?: (line: string) => void;
+}
+
+/** Default download cache, outside the repository, shared by every build on this machine. */
+export function defaultCacheDir(): string {
+  return process.env.BASALT_CACHE ?? join(homedir(), ".cache", "basalt");
+}
+
+/** Builds an image from a profile into `outDir` (disk.raw, root.img, the UKI, manifest.json). */
+export async function buildImage(o: BuildOptions): Promise<{ manifestPath: string; timings: PhaseTiming[] }> {
+  const profile = parseProfile(readFileSync(o.profilePath, "utf8"));
+  const outDir = resolve(o.outDir);
+  const workDir = join(outDir, "work");
+  rmSync(workDir, { recursive: true, force: true });
+  mkdirSync(workDir, { recursive: true });
+  const sourceDateEpoch = Number(process.env.SOURCE_DATE_EPOCH ?? 1735689600);
+  const ctx: BuildContext = {
+    profile,
+    repoRoot: o.repoRoot,
+    outDir,
+    workDir,
+    cacheDir: o.cacheDir ?? defaultCacheDir(),
+    sourceDateEpoch,
+    exec: hostExecutor({
+      PATH: `${process.env.PATH ?? "/usr/bin:/bin"}:/usr/sbin:/sbin`,
+      HOME: process.env.HOME ?? "/root",
+      LC_ALL: "C",
+      TZ: "UTC",
+      SOURCE_DATE_EPOCH: String(sourceDateEpoch),
+    }),
+    log: o.log ?? ((line) => console.log(line)),
+    out: { debs: new Map(), versions: {}, artifacts: {} },
+  };
+  const timings = await runPhases(buildPhases, ctx);
+  writeFileSync(join(outDir, "build-report.json"), `${JSON.stringify({ timings }, null, 2)}\n`);
+  if (!o.keepWork) rmSync(workDir, { recursive: true, force: true });
+  return { manifestPath: join(outDir, "manifest.json"), timings };
+}

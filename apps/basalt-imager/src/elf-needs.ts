@@ -1,0 +1,23 @@
+/** The NEEDED entries of `objdump -p` output: the shared libraries a binary links against. */
+export function parseNeeded(objdumpOutput: string): string[] {
+  return [...objdumpOutput.matchAll(/^\s+NEEDED\s+(\S+)$/gm)].map((m) => m[1]!);
+}
+
+/**
+ * Every library a set of binaries needs, transitively. `needs(name)` answers for one library
+ * (by soname); the result is sorted so the initramfs is the same on every build.
+ */
+export async function neededClosure(
+  direct: readonly string[],
+  needs: (soname: string) => Promise<string[]>,
+): Promise<string[]> {
+  const seen = new Set<string>();
+  const queue = [...direct];
+  while (queue.length > 0) {
+    const lib = queue.pop()!;
+    if (seen.has(lib)) continue;
+    seen.add(lib);
+    queue.push(...(await needs(lib)));
+  }
+  return [...seen].sort();
+}

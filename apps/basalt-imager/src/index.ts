@@ -1,0 +1,2 @@
+export { type BuildOptions, buildImage, defaultCacheDir } from "./build.ts";
+export { parseProfile, type Profile } from "./profile.ts";

