@@ -31,6 +31,8 @@ export interface BuildContext {
   /** Downloads kept between builds (debs, npm tarballs): ${BASALT_CACHE:-~/.cache/basalt}. */
   cacheDir: string;
   sourceDateEpoch: number;
+  /** Ed25519 private key (PEM) that signs the update bundle; no bundle without one. */
+  releaseKey?: string;
   exec: Executor;
   log(line: string): void;
   /** Filled in by the phases, in order. */
@@ -52,6 +54,9 @@ export interface BuildContext {
     initramfs?: string;
     cmdline?: string;
     uki?: string;
+    /** The UKI for slot B (only in update bundles). */
+    ukiB?: string;
+    bundle?: string;
     disk?: string;
     artifacts: Record<string, Artifact>;
   };

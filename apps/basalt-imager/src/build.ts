@@ -14,6 +14,10 @@ export interface BuildOptions {
   cacheDir?: string;
   keepWork?: boolean;
   log?: (line: string) => void;
+  /** Changes to the profile for this build (test images: another version, a fault on the command line). */
+  overrides?: { version?: string; kernelCmdline?: string[] };
+  /** PEM Ed25519 key that signs the update bundle; without it no bundle is written. */
+  releaseKey?: string;
 }
 
 /** Default download cache, outside the repository, shared by every build on this machine. */
@@ -23,7 +27,12 @@ export function defaultCacheDir(): string {
 
 /** Builds an image from a profile into `outDir` (disk.raw, root.img, the UKI, manifest.json). */
 export async function buildImage(o: BuildOptions): Promise<{ manifestPath: string; timings: PhaseTiming[] }> {
-  const profile = parseProfile(readFileSync(o.profilePath, "utf8"));
+  const parsed = parseProfile(readFileSync(o.profilePath, "utf8"));
+  const profile = {
+    ...parsed,
+    version: o.overrides?.version ?? parsed.version,
+    kernelCmdline: [...parsed.kernelCmdline, ...(o.overrides?.kernelCmdline ?? [])],
+  };
   const outDir = resolve(o.outDir);
   const workDir = join(outDir, "work");
   rmSync(workDir, { recursive: true, force: true });
@@ -36,6 +45,7 @@ export async function buildImage(o: BuildOptions): Promise<{ manifestPath: strin
     workDir,
     cacheDir: o.cacheDir ?? defaultCacheDir(),
     sourceDateEpoch,
+    releaseKey: o.releaseKey,
     exec: hostExecutor({
       PATH: `${process.env.PATH ?? "/usr/bin:/bin"}:/usr/sbin:/sbin`,
       HOME: process.env.HOME ?? "/root",

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { BasaltError, toBasaltError } from "@basalt/machinery";
 import { buildImage } from "./build.ts";
 
-const usage = "usage: basalt-imager build --profile profiles/base.yaml --out DIR [--cache DIR] [--keep-work]";
+const usage =
+  "usage: basalt-imager build --profile profiles/base.yaml --out DIR [--release-key release.key] [--version X.Y.Z] [--cache DIR] [--keep-work]";
 
 /** The imager CLI: one verb for now, `build`. */
 async function main(argv: string[]): Promise<void> {
@@ -16,6 +18,8 @@ async function main(argv: string[]): Promise<void> {
       out: { type: "string" },
       cache: { type: "string" },
       "keep-work": { type: "boolean" },
+      "release-key": { type: "string" },
+      version: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -29,6 +33,8 @@ async function main(argv: string[]): Promise<void> {
     repoRoot: fileURLToPath(new URL("../../..", import.meta.url)),
     ...(values.cache ? { cacheDir: values.cache } : {}),
     keepWork: values["keep-work"] === true,
+    ...(values["release-key"] ? { releaseKey: readFileSync(values["release-key"], "utf8") } : {}),
+    ...(values.version ? { overrides: { version: values.version } } : {}),
   });
   console.log(`built in ${((performance.now() - started) / 1000).toFixed(1)} s: ${manifestPath}`);
 }

@@ -49,6 +49,15 @@ export const profileSchema = z.strictObject({
   kernelCmdline: z.array(z.string().regex(/^\S+$/)).default(["console=ttyS0", "panic=10"]),
   prune: z.array(relPath).default([]),
   files: z.array(extraFile).default([]),
+  update: z
+    .strictObject({
+      /** The oldest installed version the update bundle may upgrade from. */
+      minUpgradeFrom: z
+        .string()
+        .regex(/^\d+\.\d+\.\d+$/)
+        .default("0.1.0"),
+    })
+    .prefault({}),
   disk: z
     .strictObject({
       espMiB: z.number().int().min(64).default(512),

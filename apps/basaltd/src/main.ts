@@ -18,6 +18,10 @@ import { bootStatusLines } from "./init/boot-status.ts";
 import { runBoot } from "./init/run-boot.ts";
 import { createLogger } from "./logger.ts";
 import { Supervisor } from "./supervisor/supervisor.ts";
+import { guardBoot } from "./update/boot-guard.ts";
+import { nodeHealth } from "./update/node-health.ts";
+import { linuxUpdateSystem } from "./adapters/linux/update-system-linux.ts";
+import { espMountPoint } from "./init/boot-phases.ts";
 
 const usage = "usage: basaltd --config FILE | basaltd --init (as PID 1 of a Basalt node)";
 
@@ -98,6 +102,18 @@ async function main(argv: string[]): Promise<void> {
     },
   };
 
+  if (initMode) {
+    try {
+      ctx.update = linuxUpdateSystem({
+        cmdline: readFileSync("/proc/cmdline", "utf8"),
+        blockDevices: linuxInitHost().blockDevices(),
+        espMount: espMountPoint,
+      });
+    } catch (err) {
+      log.warn({ err: toBasaltError(err).message }, "A/B updates unavailable");
+    }
+  }
+
   const server = await startApiServer(ctx, log);
   log.info(
     { listen: config.api.listen, node: config.node.name, mode: config.node.mode, version: basaltVersion },
@@ -106,6 +122,23 @@ async function main(argv: string[]): Promise<void> {
   events.publish("config", "machine", `machine config loaded from ${configSource}`);
   events.publish("api", config.api.listen, "node API listening");
   supervisor.startAutostart();
+  if (ctx.update) {
+    const cmdline = readFileSync("/proc/cmdline", "utf8");
+    void guardBoot({
+      update: ctx.update,
+      health: () => nodeHealth(supervisor.list(), config.services, cmdline),
+      deadlineMs: config.update.healthDeadlineSeconds * 1000,
+      reboot: (why) => {
+        events.publish("upgrade", "boot", `rebooting: ${why}`);
+        void ctx.power("reboot");
+      },
+      report: (message) => {
+        log.info({ upgrade: message }, "boot guard");
+        events.publish("upgrade", "boot", message);
+        console.log(`basaltd: ${message}`);
+      },
+    }).catch((err: unknown) => log.error({ err: toBasaltError(err).message }, "boot guard failed"));
+  }
   if (initMode) {
     startReaper();
     const cmdline = readFileSync("/proc/cmdline", "utf8");

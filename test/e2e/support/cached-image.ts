@@ -27,13 +27,39 @@ export function imageInputHash(): string {
   return h.digest("hex").slice(0, 16);
 }
 
-/** The image for the current inputs: built once into the cache, reused while the inputs are unchanged. */
-export async function cachedImage(log: (line: string) => void): Promise<{ dir: string; built: boolean }> {
+export interface ImageVariant {
+  version?: string;
+  kernelCmdline?: string[];
+  /** PEM private key: the build also writes a signed update bundle. */
+  releaseKey?: string;
+}
+
+/**
+ * The image for the current inputs (and variant: another version, a fault switch on the command
+ * line, a signed bundle): built once into the cache, reused while the inputs are unchanged.
+ */
+export async function cachedImage(
+  log: (line: string) => void,
+  variant: ImageVariant = {},
+): Promise<{ dir: string; built: boolean }> {
   if (!existsSync(join(repo, "dist/basaltd.mjs")) || !existsSync(join(repo, "dist/basaltctl.mjs")))
     throw new Error("dist/basaltd.mjs or dist/basaltctl.mjs missing: run npm run build first");
-  const dir = join(defaultCacheDir(), "images", imageInputHash());
+  const key = createHash("sha256")
+    .update(imageInputHash())
+    .update(JSON.stringify(variant))
+    .digest("hex")
+    .slice(0, 16);
+  const dir = join(defaultCacheDir(), "images", key);
   const manifest = join(dir, "manifest.json");
   if (existsSync(manifest) && statSync(manifest).size > 0) return { dir, built: false };
-  await buildImage({ profilePath: profile, outDir: dir, repoRoot: repo, log });
+  const overrides = { version: variant.version, kernelCmdline: variant.kernelCmdline };
+  await buildImage({
+    profilePath: profile,
+    outDir: dir,
+    repoRoot: repo,
+    log,
+    overrides,
+    releaseKey: variant.releaseKey,
+  });
   return { dir, built: true };
 }

@@ -75,7 +75,7 @@ export const buildDisk: Phase = {
     const copies: [string, string][] = [
       [stamped(ctx, sdboot, "BOOTX64.EFI"), "::/EFI/BOOT/BOOTX64.EFI"],
       [loaderConf, "::/loader/loader.conf"],
-      [stamped(ctx, uki, "uki.efi"), `::/EFI/Linux/${ctx.profile.name}-${ctx.profile.version}.efi`],
+      [stamped(ctx, uki, "uki.efi"), `::/EFI/Linux/basalt-${ctx.profile.version}.efi`],
     ];
     for (const [src, dst] of copies) await ctx.exec.run("mcopy", ["-m", "-i", espImg, src, dst], mtools);
 

@@ -14,6 +14,7 @@ export function kernelCmdline(ctx: BuildContext, slot: "A" | "B"): string {
   return [
     ...ctx.profile.kernelCmdline,
     `basalt.slot=${slot}`,
+    `basalt.version=${ctx.profile.version}`,
     `basalt.root=PARTUUID=${partuuid}`,
     `basalt.verity.hash=${v.rootHash}`,
     `basalt.verity.salt=${v.salt}`,
@@ -21,38 +22,50 @@ export function kernelCmdline(ctx: BuildContext, slot: "A" | "B"): string {
   ].join(" ");
 }
 
-/** Unified kernel image for slot A: kernel + initramfs + command line + os-release on systemd's stub. */
+/** Writes the UKI that boots `slot`: kernel + initramfs + that slot's command line + os-release. */
+async function buildSlotUki(ctx: BuildContext, slot: "A" | "B"): Promise<string> {
+  const stub = join(need(ctx.out.bootTree, "boot tree"), stubPath);
+  const kernel = need(ctx.out.kernelImage, "kernel image");
+  const initrd = need(ctx.out.initramfs, "initramfs");
+  const osrel = join(ctx.workDir, "uki.osrel");
+  const cmdline = join(ctx.workDir, `uki-${slot}.cmdline`);
+  writeFileSync(osrel, renderOsRelease(ctx.profile.name, ctx.profile.version));
+  const text = kernelCmdline(ctx, slot);
+  if (slot === "A") ctx.out.cmdline = text;
+  writeFileSync(cmdline, text);
+  const vma = layoutUki(parseSections(await ctx.exec.run("objdump", ["-h", stub])), {
+    osrel: statSync(osrel).size,
+    cmdline: statSync(cmdline).size,
+    linux: statSync(kernel).size,
+    initrd: statSync(initrd).size,
+  });
+  const files = { ".osrel": osrel, ".cmdline": cmdline, ".linux": kernel, ".initrd": initrd };
+  const args: string[] = [];
+  for (const [section, file] of Object.entries(files)) {
+    args.push("--add-section", `${section}=${file}`);
+    args.push("--change-section-vma", `${section}=0x${vma[section as keyof typeof vma].toString(16)}`);
+  }
+  const suffix = slot === "A" ? "" : "-b";
+  const uki = join(ctx.outDir, `${ctx.profile.name}-${ctx.profile.version}${suffix}.efi`);
+  await ctx.exec.run("objcopy", [...args, stub, uki]);
+  const bytes = readFileSync(uki);
+  setPeTimestamp(bytes, ctx.sourceDateEpoch);
+  writeFileSync(uki, bytes);
+  if (!bytes.includes(Buffer.from(`IMAGE_VERSION=${ctx.profile.version}`)))
+    throw new BasaltError("internal", "the UKI does not carry its .osrel");
+  return uki;
+}
+
+/**
+ * One UKI per root slot. The disk boots slot A's; an update bundle carries both, and a node installs
+ * the one for its inactive slot.
+ */
 export const buildUki: Phase = {
   name: "uki",
   async run(ctx) {
-    const stub = join(need(ctx.out.bootTree, "boot tree"), stubPath);
-    const kernel = need(ctx.out.kernelImage, "kernel image");
+    ctx.out.uki = await buildSlotUki(ctx, "A");
+    ctx.out.ukiB = await buildSlotUki(ctx, "B");
     const initrd = need(ctx.out.initramfs, "initramfs");
-    const osrel = join(ctx.workDir, "uki.osrel");
-    const cmdline = join(ctx.workDir, "uki.cmdline");
-    writeFileSync(osrel, renderOsRelease(ctx.profile.name, ctx.profile.version));
-    ctx.out.cmdline = kernelCmdline(ctx, "A");
-    writeFileSync(cmdline, ctx.out.cmdline);
-    const vma = layoutUki(parseSections(await ctx.exec.run("objdump", ["-h", stub])), {
-      osrel: statSync(osrel).size,
-      cmdline: statSync(cmdline).size,
-      linux: statSync(kernel).size,
-      initrd: statSync(initrd).size,
-    });
-    const files = { ".osrel": osrel, ".cmdline": cmdline, ".linux": kernel, ".initrd": initrd };
-    const args: string[] = [];
-    for (const [section, file] of Object.entries(files)) {
-      args.push("--add-section", `${section}=${file}`);
-      args.push("--change-section-vma", `${section}=0x${vma[section as keyof typeof vma].toString(16)}`);
-    }
-    const uki = join(ctx.outDir, `${ctx.profile.name}-${ctx.profile.version}.efi`);
-    await ctx.exec.run("objcopy", [...args, stub, uki]);
-    const bytes = readFileSync(uki);
-    setPeTimestamp(bytes, ctx.sourceDateEpoch);
-    writeFileSync(uki, bytes);
-    if (!bytes.includes(Buffer.from(`IMAGE_VERSION=${ctx.profile.version}`)))
-      throw new BasaltError("internal", "the UKI does not carry its .osrel");
-    ctx.out.uki = uki;
-    return `${(statSync(uki).size / 1048576).toFixed(1)} MiB (initramfs ${(statSync(initrd).size / 1048576).toFixed(1)} MiB)`;
+    return `2 × ${(statSync(ctx.out.uki).size / 1048576).toFixed(1)} MiB (initramfs ${(statSync(initrd).size / 1048576).toFixed(1)} MiB)`;
   },
 };

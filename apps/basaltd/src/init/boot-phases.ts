@@ -123,7 +123,28 @@ const configureNetwork: BootPhase = {
   },
 };
 
+/** Where the ESP is mounted: the update engine writes UKIs into EFI/Linux there. */
+export const espMountPoint = "/run/basalt/esp";
+
+const mountEsp: BootPhase = {
+  name: "esp",
+  async run(host) {
+    if (host.mountedTargets().has(espMountPoint)) return `${espMountPoint} already mounted`;
+    const dev = host.blockDevices().find((d) => d.partName === "ESP");
+    if (!dev) return "no partition named ESP: updates are unavailable";
+    host.mkdirp(espMountPoint, 0o700);
+    await host.mount(
+      `/dev/${dev.name}`,
+      espMountPoint,
+      "vfat",
+      MS.NOSUID | MS.NODEV | MS.NOEXEC,
+      "umask=0077",
+    );
+    return `/dev/${dev.name} on ${espMountPoint}`;
+  },
+};
+
 /** Before a machine config exists; then `findMachineConfig` runs until it finds one. */
-export const earlyPhases: readonly BootPhase[] = [mountKernelFilesystems, mountState];
+export const earlyPhases: readonly BootPhase[] = [mountKernelFilesystems, mountState, mountEsp];
 /** Once the machine config is known. */
 export const configuredPhases: readonly BootPhase[] = [setHostname, configureNetwork];

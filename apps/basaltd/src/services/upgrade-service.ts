@@ -51,7 +51,12 @@ export function upgradeService(ctx: DaemonContext): Partial<ServiceImpl<typeof U
       { force: options.force },
       (p) => queue.push(p),
     ).then(
-      (r) => {
+      async (r) => {
+        if (r.demoted.length) {
+          const state = await update.state.load();
+          state.rolledBackFrom = [...new Set([...state.rolledBackFrom, ...r.demoted])];
+          await update.state.save(state);
+        }
         ctx.events.publish("upgrade", r.version, `installed ${r.entry} into slot ${r.slot}`);
         queue.push({
           phase: options.stage ? "staged" : "rebooting",

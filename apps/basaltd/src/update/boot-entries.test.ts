@@ -41,6 +41,7 @@ test("compatibility: arch, minimum source version, downgrades and reinstalls nee
     [manifest("0.9.0"), false, false, /a downgrade/],
     [manifest("0.9.0"), true, true, /forced downgrade/],
     [manifest("1.0.0"), false, false, /already running/],
+    [manifest("1.0.0"), true, false, /already running/],
   ];
   for (const [m, force, ok, reason] of cases) {
     const c = checkCompatibility(m, node, force);

@@ -35,11 +35,12 @@ export function checkCompatibility(
       hint: "pass --force to downgrade on purpose",
     };
   }
-  if (order === 0 && !force) {
+  if (order === 0) {
+    // Both slots would hold entries of one name (basalt-<version>.efi): blessing one would replace the other.
     return {
       ok: false,
       reason: `${manifest.version} is already running`,
-      hint: "pass --force to reinstall it into the other slot",
+      hint: "nothing to do; to repair a node, install another version",
     };
   }
   return {

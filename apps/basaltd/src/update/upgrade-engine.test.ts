@@ -157,7 +157,7 @@ test("v1 → v2: root streamed into the other slot, new entry with three tries, 
   const r = await installBundle(env(), stream(await bundleOf("2.0.0")), { force: false }, (p) =>
     phases.push(p),
   );
-  assert.deepEqual(r, { version: "2.0.0", slot: "B", entry: "basalt-2.0.0+3.efi" });
+  assert.deepEqual(r, { version: "2.0.0", slot: "B", entry: "basalt-2.0.0+3.efi", demoted: [] });
   assert.deepEqual(readdirSync(espPath).sort(), ["basalt-1.0.0.efi", "basalt-2.0.0+3.efi"]);
   assert.deepEqual(nextBoot(), { entry: "basalt-2.0.0+3.efi", version: "2.0.0", slot: "B", healthy: true });
   const order = [...new Set(phases.map((p) => p.phase))];
@@ -213,6 +213,10 @@ test("a downgrade needs force", async () => {
   );
   const r = await installBundle(env(), stream(await bundleOf("0.9.0")), { force: true }, () => {});
   assert.equal(r.entry, "basalt-0.9.0+3.efi");
+  // The newer running version steps aside so the forced downgrade really boots next.
+  assert.deepEqual(r.demoted, ["1.0.0"]);
+  assert.equal(nextBoot().version, "0.9.0");
+  assert.ok(nextBoot().healthy);
 });
 
 test("nothing is written before the signature checks out", async () => {

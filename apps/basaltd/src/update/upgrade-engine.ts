@@ -1,6 +1,12 @@
 import { createHash } from "node:crypto";
-import { BasaltError, type BundleManifest, checkManifestSignature, readBundle } from "@basalt/machinery";
-import { freshEntryName, type Slot, stagingName } from "./boot-entries.ts";
+import {
+  BasaltError,
+  type BundleManifest,
+  checkManifestSignature,
+  compareVersions,
+  readBundle,
+} from "@basalt/machinery";
+import { exhaustedName, freshEntryName, type Slot, stagingName } from "./boot-entries.ts";
 import { checkCompatibility, type Installed } from "./compatibility.ts";
 import { slotOfCommandLine, ukiCommandLine } from "./pe-cmdline.ts";
 import { otherSlot, readSlotEntries } from "./slot-entries.ts";
@@ -22,6 +28,11 @@ export interface UpgradeResult {
   version: string;
   slot: Slot;
   entry: string;
+  /**
+   * Versions whose entries were set aside (exhausted counter) so that a forced downgrade or reinstall
+   * boots next: systemd-boot would otherwise prefer the newer version. They stay as fallbacks.
+   */
+  demoted: string[];
 }
 
 const maxUkiBytes = 256 * 1024 * 1024;
@@ -127,12 +138,21 @@ export async function installBundle(
   progress({ phase: "installing", percent: 0, message: `writing ${entry}` });
   await env.esp.write(stagingName(m.version), uki);
   await env.esp.rename(stagingName(m.version), entry);
+  const demoted: string[] = [];
+  if (compareVersions(m.version, env.installed.version) <= 0) {
+    for (const e of (await readSlotEntries(env.esp)).filter(
+      (x) => x.slot === env.bootedSlot && x.left !== 0,
+    )) {
+      await env.esp.rename(e.file, exhaustedName(e));
+      demoted.push(e.version);
+    }
+  }
   progress({
     phase: "installing",
     percent: 100,
     message: `${entry} installed: ${m.version} boots next from slot ${target}`,
   });
-  return { version: m.version, slot: target, entry };
+  return { version: m.version, slot: target, entry, demoted };
 }
 
 async function collect(body: AsyncIterable<Uint8Array>, limit: number, what: string): Promise<Uint8Array> {
