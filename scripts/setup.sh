@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Everything a fresh Debian 12 machine (root, git, node 20, npm) needs before the fleet demo or the
-# tests: Debian packages, npm packages (including the pinned Node 24 runtime), and the bundles.
-# Idempotent: a second run only checks.
+# Everything a fresh Debian 12 machine (root, git, node 20, npm) needs: Debian packages, npm packages
+# (including the pinned Node 24 runtime), and the bundles. With --all, also what the whole test suite
+# needs: the image build and qemu host packages, and Kubernetes binaries built from Go modules
+# (cached outside the repository). Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+all=false
+[ "${1:-}" = "--all" ] && all=true
 
-need_apt=()
-command -v containerd >/dev/null 2>&1 || need_apt+=(containerd)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  echo "setup: installing Debian packages: ${need_apt[*]}"
+if ! command -v containerd >/dev/null 2>&1; then
+  echo "setup: installing Debian packages: containerd"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q >/dev/null
-  apt-get install -y -q --no-install-recommends "${need_apt[@]}" >/dev/null
+  apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null
+  apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends containerd >/dev/null
+fi
+if $all; then
+  sh tools/image/install-host-packages.sh
 fi
 
 if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -20,3 +24,8 @@ if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.pack
 fi
 echo "setup: node $(node_modules/.bin/node --version) (pinned), building bundles"
 node_modules/.bin/node scripts/build.ts
+
+if $all; then
+  echo "setup: Kubernetes binaries (cached; the first build takes about 15 minutes)"
+  bash tools/k8s/build.sh | tail -1
+fi

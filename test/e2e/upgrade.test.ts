@@ -135,12 +135,13 @@ describe("A/B upgrades under qemu", { timeout: 3_600_000 }, () => {
     const log = (l: string) => console.log(`  imager ${l}`);
     const base = await cachedImage(log, { releaseKey: key.privateKey });
     const images = {
-      [v2]: await cachedImage(log, { version: v2, releaseKey: key.privateKey }),
-      [v3]: await cachedImage(log, { version: v3, releaseKey: key.privateKey }),
+      [v2]: await cachedImage(log, { version: v2, releaseKey: key.privateKey, bundleOnly: true }),
+      [v3]: await cachedImage(log, { version: v3, releaseKey: key.privateKey, bundleOnly: true }),
       [bad]: await cachedImage(log, {
         version: bad,
         kernelCmdline: ["basalt.health=fail"],
         releaseKey: key.privateKey,
+        bundleOnly: true,
       }),
     };
     bundles = {

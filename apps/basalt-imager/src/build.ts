@@ -18,6 +18,8 @@ export interface BuildOptions {
   overrides?: { version?: string; kernelCmdline?: string[] };
   /** PEM Ed25519 key that signs the update bundle; without it no bundle is written. */
   releaseKey?: string;
+  /** Only the update bundle (and its parts): no disk.raw, for versions that are only ever upgraded to. */
+  bundleOnly?: boolean;
 }
 
 /** Default download cache, outside the repository, shared by every build on this machine. */
@@ -56,7 +58,8 @@ export async function buildImage(o: BuildOptions): Promise<{ manifestPath: strin
     log: o.log ?? ((line) => console.log(line)),
     out: { debs: new Map(), versions: {}, artifacts: {} },
   };
-  const timings = await runPhases(buildPhases, ctx);
+  const phases = o.bundleOnly ? buildPhases.filter((p) => p.name !== "disk") : buildPhases;
+  const timings = await runPhases(phases, ctx);
   writeFileSync(join(outDir, "build-report.json"), `${JSON.stringify({ timings }, null, 2)}\n`);
   if (!o.keepWork) rmSync(workDir, { recursive: true, force: true });
   return { manifestPath: join(outDir, "manifest.json"), timings };

@@ -32,6 +32,8 @@ export interface ImageVariant {
   kernelCmdline?: string[];
   /** PEM private key: the build also writes a signed update bundle. */
   releaseKey?: string;
+  /** No disk.raw: the version is only ever installed as an upgrade. */
+  bundleOnly?: boolean;
 }
 
 /**

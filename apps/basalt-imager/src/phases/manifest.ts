@@ -37,9 +37,11 @@ export const writeManifest: Phase = {
     ctx.out.artifacts = {
       uki: await artifact(need(ctx.out.uki, "UKI")),
       root: await artifact(need(ctx.out.rootImage, "root image")),
-      disk: await artifact(need(ctx.out.disk, "disk")),
+      ...(ctx.out.disk ? { disk: await artifact(ctx.out.disk) } : {}),
+      ...(ctx.out.bundle ? { bundle: await artifact(ctx.out.bundle) } : {}),
     };
     writeFileSync(join(ctx.outDir, "manifest.json"), `${JSON.stringify(manifestOf(ctx), null, 2)}\n`);
-    return `disk sha256 ${ctx.out.artifacts.disk!.sha256.slice(0, 16)}…`;
+    const main = ctx.out.artifacts.disk ?? ctx.out.artifacts.bundle ?? ctx.out.artifacts.root!;
+    return `${main.file} sha256 ${main.sha256.slice(0, 16)}…`;
   },
 };
