@@ -13,7 +13,11 @@ import { median, printTable, timeRuns } from "./stats.ts";
 const runs = Number(process.env.BENCH_RUNS ?? 7);
 const sizes = (process.env.BENCH_NODES ?? "1,10,50").split(",").map(Number);
 
-const addresses = (n: number) => Array.from({ length: n }, (_, i) => `127.0.${Math.floor((i + 2) / 250)}.${((i + 2) % 250) + (i + 2 >= 250 ? 1 : 0)}`);
+const addresses = (n: number) =>
+  Array.from(
+    { length: n },
+    (_, i) => `127.0.${Math.floor((i + 2) / 250)}.${((i + 2) % 250) + (i + 2 >= 250 ? 1 : 0)}`,
+  );
 
 async function runNode(args: string[]) {
   await new Promise((resolve) => spawn(process.execPath, args, { stdio: "ignore" }).on("exit", resolve));
@@ -31,7 +35,9 @@ function procStat(pid: number) {
 async function baselineServerRss(): Promise<number> {
   const { ids } = fleet;
   const code = `const h=require("node:http2");const s=h.createSecureServer({cert:process.env.C,key:process.env.K,allowHTTP1:true},(q,r)=>r.end("x"));s.listen(0,"127.0.0.1",()=>console.log("up"))`;
-  const child = spawn(process.execPath, ["-e", code], { env: { ...process.env, C: ids.admin.cert, K: ids.admin.key } });
+  const child = spawn(process.execPath, ["-e", code], {
+    env: { ...process.env, C: ids.admin.cert, K: ids.admin.key },
+  });
   await new Promise((r) => child.stdout.once("data", r));
   await sleep(3000);
   const rss = procStat(child.pid!).rssMb;
@@ -45,7 +51,10 @@ try {
   const rows: Record<string, string | number>[] = [];
   let base = 0;
   for (const n of sizes) {
-    const config = fleet.writeClientConfig("admin", { nodes: fleet.nodes.slice(0, n), file: `bench-${n}.basaltconfig` });
+    const config = fleet.writeClientConfig("admin", {
+      nodes: fleet.nodes.slice(0, n),
+      file: `bench-${n}.basaltconfig`,
+    });
     await basaltctl(["--basaltconfig", config, "version"]); // warm the page cache
     const times = await timeRuns(runs, async () => {
       const r = await basaltctl(["--basaltconfig", config, "-o", "json", "version"]);
@@ -58,7 +67,10 @@ try {
   }
   printTable(`fan-out: basaltctl version, median of ${runs} (goal: 50 nodes within 2x of 1)`, rows);
 
-  const one = fleet.writeClientConfig("admin", { nodes: fleet.nodes.slice(0, 1), file: "bench-one.basaltconfig" });
+  const one = fleet.writeClientConfig("admin", {
+    nodes: fleet.nodes.slice(0, 1),
+    file: "bench-one.basaltconfig",
+  });
   const bare = median(await timeRuns(runs, () => runNode(["-e", "0"])));
   const cli = median(await timeRuns(runs, () => basaltctl(["--basaltconfig", one, "version"])));
   const help = median(await timeRuns(runs, () => basaltctl(["help"])));

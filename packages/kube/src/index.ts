@@ -1,1 +1,11 @@
-export {};
+export * from "./api-errors.ts";
+export * from "./connection-reuse.ts";
+export * from "./eviction.ts";
+export * from "./leader-election/decide.ts";
+export * from "./leader-election/leader-elector.ts";
+export * from "./leader-election/lease-lock.ts";
+export { jitterFactor, type LeaderElectionOptions, resolveTiming } from "./leader-election/options.ts";
+export * from "./leader-election/test-locks.ts";
+export * from "./micro-time.ts";
+export * from "./nodes.ts";
+export * from "./request-options.ts";
