@@ -5,7 +5,7 @@
  */
 export class AsyncQueue<T> implements AsyncIterable<T> {
   #items: T[] = [];
-  #waiting: ((r: IteratorResult<T>) => void) | undefined;
+  #waiting: { resolve: (r: IteratorResult<T>) => void; reject: (err: unknown) => void } | undefined;
   #closed = false;
   #failure: unknown;
   #onClose: (() => void) | undefined;
@@ -21,7 +21,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     if (this.#waiting) {
       const w = this.#waiting;
       this.#waiting = undefined;
-      w({ value: item, done: false });
+      w.resolve({ value: item, done: false });
       return;
     }
     // A consumer that cannot keep up loses the oldest items rather than growing memory unbounded.
@@ -36,7 +36,13 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     if (this.#waiting && this.#items.length === 0) {
       const w = this.#waiting;
       this.#waiting = undefined;
-      w({ value: undefined, done: true });
+      // A consumer already waiting gets the failure now, not a quiet end of the stream.
+      if (failure !== undefined) {
+        this.#failure = undefined;
+        w.reject(failure);
+      } else {
+        w.resolve({ value: undefined, done: true });
+      }
     }
     this.#runOnClose();
   }
@@ -60,8 +66,8 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
           }
           return Promise.resolve({ value: undefined, done: true });
         }
-        return new Promise((resolve) => {
-          this.#waiting = resolve;
+        return new Promise((resolve, reject) => {
+          this.#waiting = { resolve, reject };
         });
       },
       return: () => {
