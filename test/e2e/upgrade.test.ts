@@ -180,8 +180,21 @@ describe("A/B upgrades under qemu", { timeout: 3_600_000 }, () => {
   });
 
   test("v1 → v2 from a URL: back on v2 from slot B, blessed, v1 kept as fallback", async () => {
-    const r = await upgrade(["--image", server.url(bundles[v2]!)]);
+    // The parts of an upgrade's wall time, printed for the closing note (request → healthy on v2).
+    const started = performance.now();
+    const firstSeen: Record<string, number> = {};
+    const r = await upgrade(["--image", server.url(bundles[v2]!)], (line) => {
+      const phase = (() => {
+        try {
+          return JSON.parse(line).value?.progress?.phase as string | undefined;
+        } catch {
+          return undefined;
+        }
+      })();
+      if (phase && !(phase in firstSeen)) firstSeen[phase] = performance.now() - started;
+    });
     assert.equal(r.code, 0, r.out);
+    const installed = performance.now() - started;
     const phases = r.out
       .trim()
       .split("\n")
@@ -189,8 +202,15 @@ describe("A/B upgrades under qemu", { timeout: 3_600_000 }, () => {
     for (const p of ["verifying", "writing", "installing", "rebooting"])
       assert.ok(phases.includes(p), `${p} in ${phases}`);
     const v = await waitForVersion(v2, 300_000);
+    const answering = performance.now() - started;
     assert.equal(v.bootedSlot, "B");
     const s = await waitForBlessed(v2);
+    const blessed = performance.now() - started;
+    const at = (ms: number | undefined) => (ms === undefined ? "-" : `${(ms / 1000).toFixed(1)} s`);
+    console.log(
+      `  upgrade timing: verifying ${at(firstSeen.verifying)}, writing from ${at(firstSeen.writing)}, installing ${at(firstSeen.installing)}, ` +
+        `rebooting ${at(firstSeen.rebooting)}, stream done ${at(installed)}, API on v2 ${at(answering)}, blessed ${at(blessed)}`,
+    );
     assert.deepEqual(
       s.slots.map((x: Json) => `${x.slot}:${x.version}:${x.state}`),
       [`A:${v1}:fallback`, `B:${v2}:booted`],
