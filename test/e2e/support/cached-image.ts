@@ -62,6 +62,7 @@ export async function cachedImage(
     log,
     overrides,
     releaseKey: variant.releaseKey,
+    bundleOnly: variant.bundleOnly,
   });
   return { dir, built: true };
 }
