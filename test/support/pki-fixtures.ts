@@ -1,5 +1,5 @@
 import type { Role } from "@basalt/machinery";
-import { createCa, issueLeaf, type KeyPairPem } from "../../apps/basaltctl/src/pki/pki.ts";
+import { createCa, issueLeaf, type KeyPairPem } from "@basalt/pki";
 
 /** Every identity the API tests call with: one per role, and the ways a client can be wrong. */
 export interface Identities {

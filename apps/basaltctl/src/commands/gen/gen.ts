@@ -40,7 +40,7 @@ export function parseNodeSpec(spec: string): NodeEntry {
 }
 
 // The X.509 library is large: load it only for the gen commands, keeping every other command's start-up short.
-const pki = () => import("../../pki/pki.ts");
+const pki = () => import("@basalt/pki");
 
 async function clientContext(secretsPath: string, role: string, name: string, nodes: NodeEntry[]) {
   if (!isRole(role))

@@ -1,7 +1,13 @@
 import "reflect-metadata";
 import { webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
-import { BasaltError, type Role } from "@basalt/machinery";
+import { BasaltError } from "@basalt/machinery";
+
+/**
+ * Certificates for Basalt (node API: cluster CA, node serving certificates, client identities whose
+ * Subject O holds their roles) and for the test Kubernetes control plane (Subject O = groups such as
+ * system:masters): P-256 keys, @peculiar/x509 on WebCrypto.
+ */
 
 type CryptoKey = webcrypto.CryptoKey;
 
@@ -10,6 +16,10 @@ const algorithm = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as con
 export interface KeyPairPem {
   cert: string;
   key: string;
+}
+
+function escapeRdn(value: string): string {
+  return value.replace(/([,+"\\<>;=])/g, "\\$1");
 }
 
 function serial(): string {
@@ -60,8 +70,8 @@ export async function createCa(commonName: string, years = 10): Promise<KeyPairP
 
 export interface LeafRequest {
   commonName: string;
-  /** Subject O values: the roles of a client certificate. */
-  organizations?: readonly Role[];
+  /** Subject O values: a Basalt client's roles, or a Kubernetes client's groups. */
+  organizations?: readonly string[];
   /** IP addresses and DNS names of a server certificate. */
   ips?: readonly string[];
   dnsNames?: readonly string[];
@@ -77,14 +87,14 @@ export async function issueLeaf(ca: KeyPairPem, req: LeafRequest): Promise<KeyPa
   const keys = await webcrypto.subtle.generateKey(algorithm, true, ["sign", "verify"]);
   const notBefore = req.notBefore ?? new Date(Date.now() - 5 * 60_000);
   const notAfter = req.notAfter ?? new Date(notBefore.getTime() + 365 * 86_400_000);
-  const o = (req.organizations ?? []).map((r) => `, O=${r}`).join("");
+  const o = (req.organizations ?? []).map((r) => `, O=${escapeRdn(r)}`).join("");
   const names: x509.JsonGeneralName[] = [
     ...(req.ips ?? []).map((value) => ({ type: "ip" as const, value })),
     ...(req.dnsNames ?? []).map((value) => ({ type: "dns" as const, value })),
   ];
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
-    subject: `CN=${req.commonName}${o}`,
+    subject: `CN=${escapeRdn(req.commonName)}${o}`,
     issuer: caCert.subject,
     notBefore,
     notAfter,
