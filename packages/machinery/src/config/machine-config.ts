@@ -96,7 +96,9 @@ export const machineConfigSchema = z.strictObject({
   update: z
     .strictObject({
       /** Ed25519 public keys (PEM) whose signatures this node accepts on update bundles. */
-      trustedKeys: z.array(z.string().includes("BEGIN PUBLIC KEY", { message: "expected a PEM public key" })).default([]),
+      trustedKeys: z
+        .array(z.string().includes("BEGIN PUBLIC KEY", { message: "expected a PEM public key" }))
+        .default([]),
       /** A new version that is not healthy this long after boot is abandoned (reboot → fallback). */
       healthDeadlineSeconds: z.number().int().min(10).default(300),
     })
