@@ -8,6 +8,7 @@ import { build } from "esbuild";
 const programs = [
   { entry: "apps/basaltd/src/main.ts", name: "basaltd" },
   { entry: "apps/basaltctl/src/main.ts", name: "basaltctl.main" },
+  { entry: "apps/basalt-controller/src/main.ts", name: "basalt-controller" },
 ];
 
 for (const p of programs) {

@@ -1,7 +1,7 @@
 /**
  * basalt-controller: rolls OS and Kubernetes upgrades across a cluster without taking down more
- * capacity than the plan allows. This entry point exports the pure planner; the reconciler and the
- * Kubernetes I/O build on it.
+ * capacity than the plan allows. This entry point exports the pure planner and what basaltctl's
+ * rollout commands read the cluster with; the controller itself starts from main.ts.
  */
 export type {
   Action,
@@ -56,3 +56,16 @@ export { plan } from "./planner/planner.ts";
 export { matchesSelector } from "./planner/selector.ts";
 export type { WindowState } from "./planner/windows.ts";
 export { inWindow, windowState } from "./planner/windows.ts";
+
+// For basaltctl's rollout commands: read the cluster once, preview a plan, report on one.
+export type { NodeAgentStatus } from "./agent/node-agent.ts";
+export { upgradePlanCrd, upgradePlanPath } from "./crd/upgrade-plan-crd.ts";
+export { type ClusterObjects, readCluster, readPlan } from "./k8s/cluster-read.ts";
+export { KubeClient } from "./k8s/kube-client.ts";
+export { KubeApiError } from "./k8s/kube-errors.ts";
+export { resolveEndpoint } from "./k8s/kubeconfig.ts";
+export type { NodeObject, PlanObject } from "./k8s/resources.ts";
+export { type PreviewWave, previewRollout, type RolloutPreview } from "./preview/rollout-preview.ts";
+export { blockedCodes, type NodeReport, rolloutReport } from "./preview/rollout-report.ts";
+export { buildClusterState, statusFromNode } from "./reconcile/cluster-snapshot.ts";
+export type { PlanStatus } from "./reconcile/plan-status.ts";

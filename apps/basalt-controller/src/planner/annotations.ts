@@ -15,6 +15,7 @@ export const annotationKeys = {
   batch: "upgrade.basalt.dev/batch",
   bootId: "upgrade.basalt.dev/boot-id",
   pdbs: "upgrade.basalt.dev/pdbs",
+  rebootFrom: "upgrade.basalt.dev/reboot-from",
 } as const;
 
 /** The value of the cordon annotation: who cordoned the node. */
@@ -50,6 +51,8 @@ export function readUpgradeAnnotations(annotations: Readonly<Record<string, stri
   if (bootId) upgrade.bootId = bootId;
   const pdbs = annotations[annotationKeys.pdbs];
   if (pdbs) upgrade.pdbs = pdbs.split(",").filter((p) => p !== "");
+  const rebootFrom = annotations[annotationKeys.rebootFrom];
+  if (rebootFrom) upgrade.rebootFrom = rebootFrom;
   return { cordonedByUs, upgrade };
 }
 
@@ -71,6 +74,7 @@ export function upgradeAnnotationsPatch(
   patch[k.batch] = upgrade?.batch === undefined ? null : String(upgrade.batch);
   patch[k.bootId] = upgrade?.bootId ?? null;
   patch[k.pdbs] = upgrade?.pdbs && upgrade.pdbs.length > 0 ? upgrade.pdbs.join(",") : null;
+  patch[k.rebootFrom] = upgrade?.rebootFrom ?? null;
   return patch;
 }
 

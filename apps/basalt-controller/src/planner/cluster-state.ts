@@ -49,6 +49,12 @@ export interface NodeUpgradeState {
   bootId?: string;
   /** PDBs ("namespace/name") whose pods were evicted, which must be healthy again before uncordon. */
   pdbs?: string[];
+  /**
+   * Set with "rolledBack": the boot ID the node had when the rollback was asked for ("none" if it
+   * reported none). Until the node boots with another, its rollback reboot is still to come (see
+   * awaitingRollbackReboot).
+   */
+  rebootFrom?: string;
 }
 
 /** A Node as the planner needs it: conditions, cordon, versions (from the node API) and upgrade state. */

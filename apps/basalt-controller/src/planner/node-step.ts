@@ -1,6 +1,6 @@
 import type { Action, ReasonCode } from "./actions.ts";
 import type { NodeUpgradeState, PodSnapshot } from "./cluster-state.ts";
-import { hasRebooted, type NodeView, versionsMatch } from "./node-view.ts";
+import { awaitingRollbackReboot, hasRebooted, type NodeView, versionsMatch } from "./node-view.ts";
 import { type PdbLedger, pdbWaitReason, planEvictions, podsToDrain } from "./pdb-ledger.ts";
 import type { ResolvedPlanSpec, UpgradeTarget } from "./plan-spec.ts";
 import { describeClock } from "./zoned-time.ts";
@@ -179,6 +179,12 @@ function verifyStep(view: NodeView, u: NodeUpgradeState, ctx: StepContext): Step
 function settleStep(view: NodeView, u: NodeUpgradeState, ctx: StepContext): Step {
   const { node } = view;
   const what = view.status === "rolledBack" ? "rolled back" : "failed";
+  if (view.status === "rolledBack" && awaitingRollbackReboot(node, u, ctx.spec, ctx.now)) {
+    return {
+      code: "inProgress",
+      reason: "rolling back: waiting for the node to reboot into its previous image",
+    };
+  }
   if (node.cordonedByUs && !ctx.spec.failure.leaveCordoned) {
     const reason = `${what}; uncordoning (failure.leaveCordoned is false)`;
     return act({ kind: "uncordon", node: node.name, reason });

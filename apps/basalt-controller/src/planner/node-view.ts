@@ -21,10 +21,15 @@ export interface NodeView {
   member: boolean;
 }
 
+/** Versions compare without a leading "v": the kubelet reports "v1.34.4", a plan may say "1.34.4". */
+export function sameVersion(a: string | undefined, b: string): boolean {
+  return a !== undefined && a.replace(/^v/, "") === b.replace(/^v/, "");
+}
+
 /** The node already runs every version the target names. */
 export function versionsMatch(node: NodeSnapshot, target: UpgradeTarget): boolean {
-  if (target.os && node.versions.os !== target.os.version) return false;
-  if (target.kubernetes && node.versions.kubernetes !== target.kubernetes.version) return false;
+  if (target.os && !sameVersion(node.versions.os, target.os.version)) return false;
+  if (target.kubernetes && !sameVersion(node.versions.kubernetes, target.kubernetes.version)) return false;
   return true;
 }
 
@@ -40,6 +45,32 @@ export function needsUpgrade(node: NodeSnapshot, target: UpgradeTarget): boolean
 export function hasRebooted(node: NodeSnapshot, upgrade: NodeUpgradeState, target: UpgradeTarget): boolean {
   if (upgrade.bootId && node.bootId) return node.bootId !== upgrade.bootId;
   return !needsUpgrade(node, target);
+}
+
+/** The node's boot ID, or "none" for a node that reports none (kwok's, before its first reboot). */
+export function bootIdOf(node: Pick<NodeSnapshot, "bootId">): string {
+  return node.bootId || "none";
+}
+
+/**
+ * A rolled-back node whose rollback reboot has not happened yet (its boot ID is still the one recorded
+ * when the rollback was asked for, `rebootFrom`): it is about to go down, so it keeps its slot of the
+ * budget and its cordon until it has rebooted, or until notReadyTimeout says the reboot is not coming.
+ * Without this a node would be uncordoned, counted available, replaced by a new start, and only then
+ * go down for its rollback: one node over the budget.
+ */
+export function awaitingRollbackReboot(
+  node: NodeSnapshot,
+  upgrade: NodeUpgradeState | undefined,
+  spec: ResolvedPlanSpec,
+  now: number,
+): boolean {
+  return (
+    upgrade?.phase === "rolledBack" &&
+    upgrade.rebootFrom !== undefined &&
+    bootIdOf(node) === upgrade.rebootFrom &&
+    now <= upgrade.since + spec.health.notReadyTimeoutSeconds * 1000
+  );
 }
 
 const memberStatuses: ReadonlySet<NodeStatus> = new Set(["done", "failed", "rolledBack"]);
@@ -62,8 +93,8 @@ function statusOf(upgrade: NodeUpgradeState | undefined, current: boolean, needs
   }
 }
 
-/** Classifies one node for the plan whose target has key `key`. */
-export function viewNode(node: NodeSnapshot, spec: ResolvedPlanSpec, key: string): NodeView {
+/** Classifies one node for the plan whose target has key `key`, at `now`. */
+export function viewNode(node: NodeSnapshot, spec: ResolvedPlanSpec, key: string, now: number): NodeView {
   const upgrade = node.upgrade;
   const current = upgrade?.target === key;
   const status = statusOf(upgrade, current, needsUpgrade(node, spec.target));
@@ -74,7 +105,11 @@ export function viewNode(node: NodeSnapshot, spec: ResolvedPlanSpec, key: string
     zone: node.zone ?? node.labels[spec.budget.zoneLabel] ?? "",
     status,
     current,
-    unavailable: !node.ready || node.unschedulable || isInProgressStatus(status),
+    unavailable:
+      !node.ready ||
+      node.unschedulable ||
+      isInProgressStatus(status) ||
+      (status === "rolledBack" && awaitingRollbackReboot(node, upgrade, spec, now)),
     member,
   };
   if (upgrade) view.upgrade = upgrade;

@@ -23,7 +23,7 @@ export function plan(state: ClusterState, planSpec: UpgradePlanSpec, now: number
   const key = targetKey(spec.target);
   const views = state.nodes
     .filter((n) => matchesSelector(spec.nodeSelector, n.labels))
-    .map((n) => viewNode(n, spec, key))
+    .map((n) => viewNode(n, spec, key, now))
     .sort((a, b) => byName.compare(a.node.name, b.node.name));
   const podsOn = groupPods(state.pods);
   const pdbs = createPdbLedger(state.pdbs);

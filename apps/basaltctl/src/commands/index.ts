@@ -5,6 +5,7 @@ import { networkCommands } from "./node/network.ts";
 import { powerCommands } from "./node/power.ts";
 import { serviceCommands } from "./node/services.ts";
 import { streamCommands } from "./node/streams.ts";
+import { rolloutCommands } from "./rollout/rollout.ts";
 import { upgradeCommands } from "./node/upgrade.ts";
 
 export const commands: Command[] = [
@@ -15,4 +16,5 @@ export const commands: Command[] = [
   ...powerCommands,
   ...upgradeCommands,
   ...genCommands,
+  ...rolloutCommands,
 ];

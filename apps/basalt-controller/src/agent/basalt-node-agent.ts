@@ -1,0 +1,164 @@
+import { FileService, LifecycleService, NodeService, SupervisorService, UpgradeService } from "@basalt/api";
+import { explainCallError, nodeTransport, type TlsMaterial } from "@basalt/client";
+import { BasaltError, defaultApiPort } from "@basalt/machinery";
+import { createClient, type Transport } from "@connectrpc/connect";
+import type { UpgradeTarget } from "../planner/plan-spec.ts";
+import type { Accepted, NodeAgent, NodeAgentStatus, NodeRef } from "./node-agent.ts";
+
+/**
+ * The node agent over the Basalt node API (mTLS; the client certificate needs role os:admin, which
+ * Upgrade and Rollback require). OS targets go through UpgradeService.Upgrade (the node fetches the
+ * signed bundle from the plan's URL, writes the inactive slot and reboots itself); Rollback boots the
+ * other slot; a reboot-only target (agent mode) is LifecycleService.Reboot. Status comes from
+ * Version, UpgradeStatus (the booted image's version on Basalt nodes), ServiceList (health) and two
+ * file reads (boot ID, /var/run/reboot-required).
+ */
+
+/** Annotation that overrides where a node's API listens ("host:port"). */
+export const endpointAnnotation = "basalt.dev/api-endpoint";
+
+export interface BasaltNodeAgentOptions {
+  tls: TlsMaterial;
+  /** Per call, except Upgrade. */
+  timeoutMs?: number;
+  /** The whole Upgrade stream (download, write, verify). */
+  upgradeTimeoutMs?: number;
+  port?: number;
+}
+
+/** host:port of a node's API: the annotation, else its InternalIP (then ExternalIP) and the default port. */
+export function nodeEndpoint(node: NodeRef, port = defaultApiPort): string {
+  const override = node.annotations[endpointAnnotation];
+  if (override) return override;
+  const address =
+    node.addresses.find((a) => a.type === "InternalIP")?.address ??
+    node.addresses.find((a) => a.type === "ExternalIP")?.address;
+  if (!address) {
+    throw new BasaltError("failed_precondition", `node ${node.name} has no InternalIP to reach its API at`, {
+      hint: `annotate it with ${endpointAnnotation}=host:port`,
+    });
+  }
+  return `${address.includes(":") ? `[${address}]` : address}:${port}`;
+}
+
+async function readText(client: ReturnType<typeof createClient<typeof FileService>>, path: string) {
+  const chunks: Uint8Array[] = [];
+  for await (const r of client.read({ path })) chunks.push(r.data);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+interface Connection {
+  endpoint: string;
+  transport: Transport;
+}
+
+export class BasaltNodeAgent implements NodeAgent {
+  readonly kind = "basalt-node-api";
+  readonly #o: BasaltNodeAgentOptions;
+
+  constructor(options: BasaltNodeAgentOptions) {
+    this.#o = options;
+  }
+
+  #transport(node: NodeRef): Connection {
+    const endpoint = nodeEndpoint(node, this.#o.port);
+    return {
+      endpoint,
+      transport: nodeTransport(endpoint, this.#o.tls, { timeoutMs: this.#o.timeoutMs ?? 15_000 }),
+    };
+  }
+
+  async #call<T>(node: NodeRef, f: (c: Connection) => Promise<T>): Promise<T> {
+    const t = this.#transport(node);
+    try {
+      return await f(t);
+    } catch (err) {
+      throw explainCallError(err, `${node.name} (${t.endpoint})`);
+    }
+  }
+
+  async upgrade(node: NodeRef, target: UpgradeTarget): Promise<Accepted> {
+    if (!target.os && target.kubernetes) {
+      throw new BasaltError(
+        "failed_precondition",
+        `node ${node.name}: Kubernetes comes with the Basalt image; a Kubernetes-only target cannot be installed by itself`,
+        { hint: "give target.os too: an image that carries that kubelet" },
+      );
+    }
+    if (!target.os) {
+      return this.#call(node, async ({ transport }) => {
+        const r = await createClient(LifecycleService, transport).reboot({});
+        return { message: r.message || "reboot scheduled" };
+      });
+    }
+    const os = target.os;
+    return this.#call(node, async ({ transport }) => {
+      const client = createClient(UpgradeService, transport);
+      const status = await client.upgradeStatus({});
+      if (status.inProgress) return { message: `already under way: ${status.inProgress}` };
+      let last = "";
+      try {
+        const stream = client.upgrade(
+          { url: os.bundleUrl, options: { force: false, stage: false } },
+          { timeoutMs: this.#o.upgradeTimeoutMs ?? 1_800_000 },
+        );
+        for await (const r of stream) {
+          last = r.progress?.phase ?? last;
+          if (last === "rebooting" || last === "staged") {
+            return { message: r.progress?.message || `${last} into ${r.progress?.version ?? os.version}` };
+          }
+        }
+      } catch (err) {
+        // The node may drop the connection as it goes down for the reboot it announced.
+        if (last === "rebooting") return { message: `rebooting into ${os.version}` };
+        throw err;
+      }
+      return { message: `upgrade stream ended at "${last || "start"}"` };
+    });
+  }
+
+  rollback(node: NodeRef): Promise<Accepted> {
+    return this.#call(node, async ({ transport }) => {
+      const r = await createClient(UpgradeService, transport).rollback({ stage: false });
+      return { message: r.message || `rolling back to ${r.version}` };
+    });
+  }
+
+  status(node: NodeRef): Promise<NodeAgentStatus> {
+    return this.#call(node, async ({ transport }) => {
+      const files = createClient(FileService, transport);
+      const [version, upgrade, services, bootId, rebootPending] = await Promise.all([
+        createClient(NodeService, transport).version({}),
+        createClient(UpgradeService, transport)
+          .upgradeStatus({})
+          .then(
+            (u) => u.bootedVersion,
+            () => "",
+          ),
+        createClient(SupervisorService, transport).serviceList({}),
+        readText(files, "/proc/sys/kernel/random/boot_id").then(
+          (t) => t.trim(),
+          () => undefined,
+        ),
+        readText(files, "/var/run/reboot-required").then(
+          () => true,
+          () => false,
+        ),
+      ]);
+      const bad = services.services.filter((s) => s.health === "unhealthy" || s.state === "failed");
+      const status: NodeAgentStatus = {
+        osVersion: upgrade || version.osVersion,
+        healthy: bad.length === 0,
+        rebootPending,
+      };
+      if (node.kubeletVersion) status.kubeletVersion = node.kubeletVersion;
+      if (bootId) status.bootId = bootId;
+      if (bad.length > 0) {
+        status.detail = bad
+          .map((s) => `${s.name} ${s.state}/${s.health}${s.healthMessage ? `: ${s.healthMessage}` : ""}`)
+          .join("; ");
+      }
+      return status;
+    });
+  }
+}

@@ -1,0 +1,215 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { BasaltError } from "@basalt/machinery";
+import type { NodeAgent } from "../agent/node-agent.ts";
+import type { ClusterWrites, NodePatch } from "../k8s/cluster-writes.ts";
+import type { NodeObject } from "../k8s/resources.ts";
+import { annotationKeys, readUpgradeAnnotations, upgradeAnnotationsPatch } from "../planner/annotations.ts";
+import { ActionExecutor } from "./action-executor.ts";
+import { silentTelemetry } from "./telemetry.ts";
+
+/** An executor over one in-memory Node, recording every write. */
+function harness(
+  options: { leader?: () => boolean; agent?: Partial<NodeAgent>; phase?: string; ours?: boolean } = {},
+) {
+  const upgrade = options.phase
+    ? { phase: options.phase as "upgrading", since: 0, attempts: 1, target: "os=2", batch: 1 }
+    : undefined;
+  const annotations = Object.fromEntries(
+    Object.entries(upgradeAnnotationsPatch(upgrade, options.ours ?? false)).filter(
+      (e): e is [string, string] => e[1] !== null,
+    ),
+  );
+  const node: NodeObject = {
+    key: "n1",
+    name: "n1",
+    uid: "u1",
+    resourceVersion: "41",
+    labels: {},
+    annotations,
+    unschedulable: options.ours ?? false,
+    ready: true,
+    bootId: "boot-1",
+    addresses: [],
+  };
+  const patches: NodePatch[] = [];
+  const evictions: string[] = [];
+  const writes: ClusterWrites = {
+    async patchNode(_name, patch) {
+      patches.push(patch);
+      for (const [k, v] of Object.entries(patch.annotations)) {
+        if (v === null) delete node.annotations[k];
+        else node.annotations[k] = v;
+      }
+      if (patch.unschedulable !== undefined) node.unschedulable = patch.unschedulable;
+      node.resourceVersion = String(Number(node.resourceVersion) + 1);
+      return { ...node };
+    },
+    async evict(namespace, name) {
+      evictions.push(`${namespace}/${name}`);
+      return name.startsWith("blocked") ? "blocked" : "evicted";
+    },
+    async deletePod() {},
+  };
+  const agent: NodeAgent = {
+    kind: "simulated",
+    upgrade: async () => ({ message: "ok" }),
+    rollback: async () => ({ message: "ok" }),
+    status: async () => ({ healthy: true, rebootPending: false }),
+    ...options.agent,
+  };
+  const executor = new ActionExecutor({
+    writes,
+    agent,
+    node: () => node,
+    observeNode: () => {},
+    now: () => 5000,
+    telemetry: silentTelemetry,
+    mayWrite: options.leader ?? (() => true),
+  });
+  return {
+    executor,
+    node,
+    patches,
+    evictions,
+    phase: () => readUpgradeAnnotations(node.annotations).upgrade?.phase,
+  };
+}
+
+test("cordon writes the cordon and the state in one patch, only if the Node is unchanged", async () => {
+  const h = harness();
+  await h.executor.execute(
+    [{ kind: "cordon", node: "n1", reason: "go", target: "os=2", batch: 0, attempts: 1 }],
+    "p",
+  );
+  assert.equal(h.patches.length, 1);
+  assert.equal(h.patches[0]!.unschedulable, true);
+  assert.equal(h.patches[0]!.resourceVersion, "41");
+  assert.equal(h.node.annotations[annotationKeys.cordonedBy], "basalt-controller");
+  assert.equal(h.node.annotations[annotationKeys.bootId], "boot-1");
+  assert.equal(h.phase(), "cordoned");
+});
+
+test("a cordon that is not ours is never lifted", async () => {
+  const h = harness({ phase: "done" });
+  h.node.unschedulable = true;
+  await h.executor.execute([{ kind: "uncordon", node: "n1", reason: "done" }], "p");
+  assert.equal(h.patches.length, 0);
+});
+
+test("a replica that no longer leads writes nothing and calls no agent", async () => {
+  let calls = 0;
+  const h = harness({
+    leader: () => false,
+    phase: "draining",
+    ours: true,
+    agent: { upgrade: async () => ({ message: `${++calls}` }) },
+  });
+  await h.executor.execute(
+    [
+      {
+        kind: "upgrade",
+        node: "n1",
+        reason: "go",
+        target: { os: { version: "2", bundleUrl: "https://x.test/b" } },
+      },
+    ],
+    "p",
+  );
+  await sleep(10);
+  assert.equal(h.patches.length, 0);
+  assert.equal(calls, 0);
+});
+
+test("drain records draining and evicts; a PDB refusal is counted, not forced", async () => {
+  const h = harness({ phase: "cordoned", ours: true });
+  await h.executor.execute(
+    [
+      {
+        kind: "drain",
+        node: "n1",
+        reason: "drain",
+        pods: ["shop/web-1", "shop/blocked-1"],
+        pdbs: ["shop/web"],
+        force: false,
+      },
+    ],
+    "p",
+  );
+  assert.deepEqual(h.evictions, ["shop/web-1", "shop/blocked-1"]);
+  assert.equal(h.phase(), "draining");
+  assert.equal(h.node.annotations[annotationKeys.pdbs], "shop/web");
+});
+
+test("upgrade: upgrading, then the agent, then rebooting", async () => {
+  const h = harness({ phase: "draining", ours: true });
+  await h.executor.execute(
+    [
+      {
+        kind: "upgrade",
+        node: "n1",
+        reason: "go",
+        target: { os: { version: "2", bundleUrl: "https://x.test/b" } },
+      },
+    ],
+    "p",
+  );
+  await sleep(10);
+  assert.deepEqual(
+    h.patches.map((p) => p.annotations[annotationKeys.phase]),
+    ["upgrading", "rebooting"],
+  );
+});
+
+test("an agent that refuses for good fails the node with the reason", async () => {
+  const h = harness({
+    phase: "draining",
+    ours: true,
+    agent: { upgrade: async () => Promise.reject(new BasaltError("unimplemented", "no Upgrade RPC")) },
+  });
+  await h.executor.execute(
+    [
+      {
+        kind: "upgrade",
+        node: "n1",
+        reason: "go",
+        target: { os: { version: "2", bundleUrl: "https://x.test/b" } },
+      },
+    ],
+    "p",
+  );
+  await sleep(10);
+  assert.equal(h.phase(), "failed");
+  assert.match(h.node.annotations[annotationKeys.lastError] ?? "", /no Upgrade RPC/);
+});
+
+test("a transient agent error keeps the phase, records why, and holds the node back a moment", async () => {
+  let calls = 0;
+  const h = harness({
+    phase: "upgrading",
+    ours: true,
+    agent: { upgrade: async () => Promise.reject(new BasaltError("unavailable", `down ${++calls}`)) },
+  });
+  const up = {
+    kind: "upgrade" as const,
+    node: "n1",
+    reason: "go",
+    target: { os: { version: "2", bundleUrl: "https://x.test/b" } },
+  };
+  await h.executor.execute([up], "p");
+  await sleep(10);
+  await h.executor.execute([up], "p");
+  await sleep(10);
+  assert.equal(calls, 1, "held back after the failure");
+  assert.equal(h.phase(), "upgrading");
+  assert.match(h.node.annotations[annotationKeys.lastError] ?? "", /down 1/);
+});
+
+test("rollback records rolledBack with the boot ID the reboot will leave", async () => {
+  const h = harness({ phase: "failed", ours: true });
+  await h.executor.execute([{ kind: "rollback", node: "n1", reason: "boom" }], "p");
+  await sleep(10);
+  assert.equal(h.phase(), "rolledBack");
+  assert.equal(h.node.annotations[annotationKeys.rebootFrom], "boot-1");
+});
