@@ -1,5 +1,6 @@
+import { waitingReasonCodes } from "../planner/actions.ts";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { NodeStatus, PlanResult, ReasonCode } from "../planner/actions.ts";
+import type { NodeStatus, PlanResult } from "../planner/actions.ts";
 import { upgradePhases } from "../planner/cluster-state.ts";
 import type { ReconcileMetrics } from "../reconcile/telemetry.ts";
 
@@ -9,20 +10,7 @@ import type { ReconcileMetrics } from "../reconcile/telemetry.ts";
  * requests, and whether this replica leads. Served on /metrics by metrics-server.ts.
  */
 const statuses: readonly NodeStatus[] = [...upgradePhases, "upToDate"];
-const blockedCodes: readonly ReasonCode[] = [
-  "pdb",
-  "budget",
-  "zoneBudget",
-  "window",
-  "excluded",
-  "canary",
-  "soak",
-  "batchFull",
-  "paused",
-  "notReady",
-  "cordonedByOther",
-  "skipped",
-];
+const blockedCodes = waitingReasonCodes;
 
 export class ControllerMetrics implements ReconcileMetrics {
   readonly registry = new Registry();

@@ -102,3 +102,19 @@ export interface PlanResult {
   nodes: NodeDecision[];
   summary: PlanSummary;
 }
+
+/** Reason codes that mean a node is held back (not acted on) — counted in status, metrics and --blocked. */
+export const waitingReasonCodes: readonly ReasonCode[] = [
+  "pdb",
+  "budget",
+  "zoneBudget",
+  "window",
+  "excluded",
+  "canary",
+  "soak",
+  "batchFull",
+  "paused",
+  "notReady",
+  "cordonedByOther",
+  "skipped",
+];

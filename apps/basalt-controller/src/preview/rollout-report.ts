@@ -1,3 +1,4 @@
+import { waitingReasonCodes } from "../planner/actions.ts";
 import type { NodeObject } from "../k8s/resources.ts";
 import type { NodeDecision, PlanResult, ReasonCode } from "../planner/actions.ts";
 import { readUpgradeAnnotations } from "../planner/annotations.ts";
@@ -22,22 +23,7 @@ export interface NodeReport {
 }
 
 /** Codes that mean "held back" for --blocked. */
-export const blockedCodes: ReadonlySet<ReasonCode> = new Set([
-  "pdb",
-  "budget",
-  "zoneBudget",
-  "window",
-  "excluded",
-  "canary",
-  "soak",
-  "batchFull",
-  "paused",
-  "notReady",
-  "cordonedByOther",
-  "skipped",
-  "failed",
-  "rolledBack",
-]);
+export const blockedCodes: ReadonlySet<ReasonCode> = new Set([...waitingReasonCodes, "failed", "rolledBack"]);
 
 export function rolloutReport(
   result: PlanResult,

@@ -1,3 +1,4 @@
+import { waitingReasonCodes } from "../planner/actions.ts";
 import type { NodeDecision, PlanResult, ReasonCode } from "../planner/actions.ts";
 import type { SpecProblem } from "../planner/plan-spec-validation.ts";
 
@@ -59,20 +60,7 @@ const reasonOrder: ReasonCode[] = [
 const quiet: ReadonlySet<ReasonCode> = new Set(["done", "upToDate", "acting"]);
 
 /** Waiting codes counted in `blocked`. */
-const blockingCodes: ReadonlySet<ReasonCode> = new Set([
-  "pdb",
-  "budget",
-  "zoneBudget",
-  "window",
-  "excluded",
-  "canary",
-  "soak",
-  "batchFull",
-  "paused",
-  "notReady",
-  "cordonedByOther",
-  "skipped",
-]);
+const blockingCodes: ReadonlySet<ReasonCode> = new Set(waitingReasonCodes);
 
 export function topReasons(nodes: readonly NodeDecision[], limit = maxReasons): PlanStatus["reasons"] {
   const rank = (code: ReasonCode) => {
