@@ -8,7 +8,7 @@ import { parseKmsgRecord } from "../node-info/proc-parsers.ts";
 import { tailLines } from "./log-tail.ts";
 
 /** Service logs captured by the supervisor (and basaltd's own), and the kernel's ring buffer. */
-export function logService(ctx: DaemonContext): Partial<ServiceImpl<typeof LogService>> {
+export function logService(ctx: DaemonContext): ServiceImpl<typeof LogService> {
   return {
     async *logs(req, call) {
       const known = ["basaltd", ...ctx.supervisor.names()];

@@ -4,7 +4,7 @@ import type { EventService } from "@basalt/api";
 import type { DaemonContext } from "../daemon-context.ts";
 
 /** The stream of what basaltd did. */
-export function eventService(ctx: DaemonContext): Partial<ServiceImpl<typeof EventService>> {
+export function eventService(ctx: DaemonContext): ServiceImpl<typeof EventService> {
   return {
     async *events(req, call) {
       for await (const e of ctx.events.stream({ tail: req.tail, follow: req.follow, signal: call.signal })) {

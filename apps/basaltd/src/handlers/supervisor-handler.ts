@@ -18,7 +18,7 @@ function toInfo(s: ServiceSnapshot) {
 }
 
 /** Lists and controls the services named in the machine config. */
-export function supervisorService(ctx: DaemonContext): Partial<ServiceImpl<typeof SupervisorService>> {
+export function supervisorService(ctx: DaemonContext): ServiceImpl<typeof SupervisorService> {
   const { supervisor } = ctx;
   return {
     serviceList: () => ({ services: supervisor.list().map(toInfo) }),

@@ -12,7 +12,7 @@ import type { UpdateSystem } from "../update/update-system.ts";
 import { AsyncQueue } from "../events/async-queue.ts";
 
 /** Upgrade, Rollback and UpgradeStatus. One upgrade at a time; a second is refused with the one running. */
-export function upgradeService(ctx: DaemonContext): Partial<ServiceImpl<typeof UpgradeService>> {
+export function upgradeService(ctx: DaemonContext): ServiceImpl<typeof UpgradeService> {
   let inProgress: string | undefined;
 
   const system = (): UpdateSystem => {

@@ -7,7 +7,7 @@ import { parseRoutes4, parseRoutes6, parseSocketTable, type SocketRow } from "..
 const linkTypes: Record<string, string> = { "1": "ether", "772": "loopback", "65534": "none", "776": "sit" };
 
 /** Links, addresses, routes and sockets as the kernel reports them. */
-export function networkService(ctx: DaemonContext): Partial<ServiceImpl<typeof NetworkService>> {
+export function networkService(ctx: DaemonContext): ServiceImpl<typeof NetworkService> {
   const { host } = ctx;
   const read = (path: string) =>
     host

@@ -8,7 +8,7 @@ import { checkRequestedPath, checkResolvedPath } from "../files/allow-list.ts";
 const maxReadBytes = 64 * 1024 * 1024;
 
 /** Read and List, confined to the machine config's allow-list after resolving every symlink. */
-export function fileService(ctx: DaemonContext): Partial<ServiceImpl<typeof FileService>> {
+export function fileService(ctx: DaemonContext): ServiceImpl<typeof FileService> {
   async function allowedPath(requested: string): Promise<string> {
     const first = checkRequestedPath(requested);
     if (!first.allowed) throw new BasaltError("invalid_argument", first.reason);

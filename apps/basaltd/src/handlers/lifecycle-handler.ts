@@ -19,7 +19,7 @@ export function powerDecision(
 }
 
 /** Reboot and Shutdown: the answer goes out first, then the daemon stops its services and acts. */
-export function lifecycleService(ctx: DaemonContext): Partial<ServiceImpl<typeof LifecycleService>> {
+export function lifecycleService(ctx: DaemonContext): ServiceImpl<typeof LifecycleService> {
   function act(action: "reboot" | "poweroff") {
     const d = powerDecision(ctx.config, action);
     if (!d.allowed) {

@@ -15,7 +15,7 @@ import {
 const big = (n: number) => BigInt(Math.max(0, Math.trunc(n)));
 
 /** Node information straight from /proc and /sys of the machine basaltd runs on. */
-export function nodeService(ctx: DaemonContext): Partial<ServiceImpl<typeof NodeService>> {
+export function nodeService(ctx: DaemonContext): ServiceImpl<typeof NodeService> {
   const { host } = ctx;
   return {
     async version() {
