@@ -10,6 +10,7 @@ import { parse, stringify } from "yaml";
 import { loadBundle, writeVariant } from "./support/bundle-variants.ts";
 import { serveFiles } from "./support/bundle-server.ts";
 import { cachedImage } from "./support/cached-image.ts";
+import { makeForeignDisk, sha256File } from "./support/foreign-disk.ts";
 import { freePort, startVm, type Vm } from "./support/qemu-vm.ts";
 import { ctl, makeConfigDrive, makeVmConfig } from "./support/vm-config.ts";
 
@@ -57,6 +58,8 @@ describe("A/B upgrades under qemu", { timeout: 3_600_000 }, () => {
   let bundles: Record<string, string>;
   let server: Awaited<ReturnType<typeof serveFiles>>;
   let boots = 0;
+  let foreignDisk: string;
+  let foreignDiskHash: string;
   const key = releaseKey();
 
   const startNode = () => {
@@ -65,6 +68,8 @@ describe("A/B upgrades under qemu", { timeout: 3_600_000 }, () => {
       disk,
       vars: join(work, "vars.fd"),
       configDrive: join(work, "config.img"),
+      // Attached first: partitions NAMED STATE and ROOT-B, with a stranger's machine config.
+      foreignDisks: [foreignDisk],
       hostPort: port,
       consoleLog: join(work, `console-${++boots}.log`),
     });
@@ -157,6 +162,11 @@ describe("A/B upgrades under qemu", { timeout: 3_600_000 }, () => {
     writeFileSync(cfg.machineConfig, stringify(machine), { mode: 0o600 });
     env = { BASALTCONFIG: cfg.clientConfig };
     makeConfigDrive(cfg.machineConfig, join(work, "config.img"));
+    // Another CA and node name: if the node took this config, our client could not talk to it.
+    const intruder = makeVmConfig(join(work, "pki-intruder"), port);
+    foreignDisk = join(work, "foreign.raw");
+    makeForeignDisk(foreignDisk, intruder.machineConfig);
+    foreignDiskHash = sha256File(foreignDisk);
     disk = join(work, "disk.raw");
     execFileSync("cp", ["--sparse=always", join(base.dir, "disk.raw"), disk]);
     startNode();
@@ -177,6 +187,16 @@ describe("A/B upgrades under qemu", { timeout: 3_600_000 }, () => {
       s.slots.map((x: Json) => `${x.slot}:${x.state}`),
       ["A:booted", "B:empty"],
     );
+  });
+
+  test("a foreign disk enumerated first (partitions named STATE and ROOT-B) is ignored: /var is the boot disk's STATE", () => {
+    const mounts = ctl(["mounts", "-o", "json", "-e", endpoint], env)
+      .trim()
+      .split("\n")
+      .flatMap((l) => JSON.parse(l).value?.mounts ?? []);
+    const state = mounts.find((m: Json) => m.target === "/var");
+    assert.ok(state, `a /var mount in ${JSON.stringify(mounts)}`);
+    assert.equal(state.source, "/dev/vdb4", "STATE from the boot disk (vdb), not the foreign vda1");
   });
 
   test("v1 → v2 from a URL: back on v2 from slot B, blessed, v1 kept as fallback", async () => {
@@ -342,4 +362,8 @@ describe("A/B upgrades under qemu", { timeout: 3_600_000 }, () => {
       assert.ok([v2, v3].includes(s.bootedVersion), `${cut}: booted ${s.bootedVersion}`);
     });
   }
+
+  test("after every upgrade, rollback and power cut the foreign disk was never written", () => {
+    assert.equal(sha256File(foreignDisk), foreignDiskHash);
+  });
 });

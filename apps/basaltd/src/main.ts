@@ -15,6 +15,7 @@ import type { DaemonContext } from "./daemon-context.ts";
 import { EventBus } from "./events/event-bus.ts";
 import type { Host } from "./host.ts";
 import { bootStatusLines } from "./init/boot-status.ts";
+import { findBootDisk } from "./init/boot-disk.ts";
 import { runBoot } from "./init/run-boot.ts";
 import { createLogger } from "./logger.ts";
 import { Supervisor } from "./supervisor/supervisor.ts";
@@ -104,9 +105,10 @@ async function main(argv: string[]): Promise<void> {
 
   if (initMode) {
     try {
+      const cmdline = readFileSync("/proc/cmdline", "utf8");
       ctx.update = linuxUpdateSystem({
-        cmdline: readFileSync("/proc/cmdline", "utf8"),
-        blockDevices: linuxInitHost().blockDevices(),
+        cmdline,
+        partitions: findBootDisk(linuxInitHost().blockDevices(), cmdline).partitions,
         espMount: espMountPoint,
       });
     } catch (err) {

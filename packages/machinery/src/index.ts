@@ -8,3 +8,4 @@ export * from "./bundle/bundle-stream.ts";
 export * from "./bundle/manifest.ts";
 export * from "./bundle/signing.ts";
 export * from "./semver.ts";
+export * from "./disk/partitions.ts";

@@ -23,6 +23,8 @@ export interface VmOptions {
   /** Copy of OVMF_VARS for this VM (EFI variables persist across its reboots). */
   vars: string;
   configDrive?: string;
+  /** Other disks, attached BEFORE the boot disk so they enumerate first (vda, vdb, …). */
+  foreignDisks?: string[];
   hostPort: number;
   consoleLog: string;
   /** qemu exits instead of rebooting (to see a refused boot end). */
@@ -36,6 +38,15 @@ export interface Vm {
   waitForConsole(pattern: RegExp, timeoutMs: number, from?: number): Promise<void>;
   exited: Promise<number | null>;
   kill(): void;
+}
+
+function virtioDisk(file: string, id: string, deviceExtra = "", driveExtra = ""): string[] {
+  return [
+    "-drive",
+    `file=${file},format=raw,if=none,id=${id}${driveExtra}`,
+    "-device",
+    `virtio-blk-pci,drive=${id}${deviceExtra}`,
+  ];
 }
 
 export function startVm(o: VmOptions): Vm {
@@ -54,9 +65,11 @@ export function startVm(o: VmOptions): Vm {
     `if=pflash,format=raw,readonly=on,file=${ovmfCode}`,
     "-drive",
     `if=pflash,format=raw,file=${o.vars}`,
-    "-drive",
-    `file=${o.disk},format=raw,if=virtio`,
-    ...(o.configDrive ? ["-drive", `file=${o.configDrive},format=raw,if=virtio,readonly=on`] : []),
+    // Every disk as an explicit device, in this order (so the guest names them vda, vdb, … in it);
+    // bootindex keeps the firmware booting our disk whatever is attached before it.
+    ...(o.foreignDisks ?? []).flatMap((d, i) => virtioDisk(d, `foreign${i}`)),
+    ...virtioDisk(o.disk, "boot", ",bootindex=0"),
+    ...(o.configDrive ? virtioDisk(o.configDrive, "config", "", ",readonly=on") : []),
     "-nic",
     `user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:${o.hostPort}-:${guestApiPort}`,
     ...(o.noReboot ? ["-no-reboot"] : []),

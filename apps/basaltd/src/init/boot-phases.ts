@@ -1,5 +1,6 @@
 import { BasaltError, type MachineConfig, parseMachineConfig } from "@basalt/machinery";
-import { configFromCmdline, extLabel, stateAction } from "./disk-probe.ts";
+import { bootPartition, findBootDisk } from "./boot-disk.ts";
+import { cmdlineCarriesConfig, extLabel, stateAction } from "./disk-probe.ts";
 import type { InitHost } from "./init-host.ts";
 import { kernelMounts, MS } from "./mount-table.ts";
 
@@ -39,8 +40,8 @@ const mountState: BootPhase = {
   name: "state",
   async run(host) {
     if (host.mountedTargets().has("/var")) return "/var already mounted";
-    const dev = host.blockDevices().find((d) => d.partName === "STATE");
-    if (!dev) throw new BasaltError("not_found", "no partition named STATE");
+    const { partitions } = findBootDisk(host.blockDevices(), host.readText("/proc/cmdline") ?? "");
+    const dev = { name: bootPartition(partitions, "STATE").slice("/dev/".length) };
     const decision = stateAction(host.readHead(dev.name, 64 * 1024));
     if (decision.action === "refuse") throw new BasaltError("failed_precondition", decision.reason);
     if (decision.action === "format") {
@@ -77,7 +78,8 @@ async function fromConfigDrive(host: InitHost): Promise<string | undefined> {
 
 /**
  * The machine config, first from STATE (kept from an earlier boot or applied through the API), else
- * from a config drive, else from the kernel command line; a new one is persisted to STATE.
+ * from a config drive; a new one is persisted to STATE. Never from the kernel command line, which
+ * every process can read.
  */
 export const findMachineConfig: BootPhase = {
   name: "config",
@@ -89,10 +91,10 @@ export const findMachineConfig: BootPhase = {
       source = `config drive ${configDriveLabel}`;
     }
     if (text === undefined) {
-      text = configFromCmdline(host.readText("/proc/cmdline") ?? "");
-      source = "kernel command line";
+      return cmdlineCarriesConfig(host.readText("/proc/cmdline") ?? "")
+        ? "none found; basalt.config= on the kernel command line is ignored: the command line is readable by every process and a machine config holds the node's private key (use a config drive)"
+        : "none found";
     }
-    if (text === undefined) return "none found";
     state.config = parseMachineConfig(text);
     state.configSource = source;
     if (source !== "STATE") host.writePrivate(persistedConfigPath, text);
@@ -130,8 +132,9 @@ const mountEsp: BootPhase = {
   name: "esp",
   async run(host) {
     if (host.mountedTargets().has(espMountPoint)) return `${espMountPoint} already mounted`;
-    const dev = host.blockDevices().find((d) => d.partName === "ESP");
-    if (!dev) return "no partition named ESP: updates are unavailable";
+    const { partitions } = findBootDisk(host.blockDevices(), host.readText("/proc/cmdline") ?? "");
+    const dev = partitions.ESP ? { name: partitions.ESP } : undefined;
+    if (!dev) return "the boot disk has no ESP with Basalt's GUID: updates are unavailable";
     host.mkdirp(espMountPoint, 0o700);
     await host.mount(
       `/dev/${dev.name}`,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { configFromCmdline, extLabel, stateAction } from "./disk-probe.ts";
+import { cmdlineCarriesConfig, extLabel, stateAction } from "./disk-probe.ts";
 
 function ext(label: string): Buffer {
   const b = Buffer.alloc(4096);
@@ -23,8 +23,8 @@ test("ext labels up to 16 characters", () => {
   assert.equal(extLabel(Buffer.alloc(4096)), "");
 });
 
-test("basalt.config= carries base64 YAML", () => {
-  const b64 = Buffer.from("apiVersion: x\n").toString("base64");
-  assert.equal(configFromCmdline(`console=ttyS0 basalt.config=${b64} quiet`), "apiVersion: x\n");
-  assert.equal(configFromCmdline("console=ttyS0"), undefined);
+test("basalt.config= on the kernel command line is recognised (to be refused)", () => {
+  assert.equal(cmdlineCarriesConfig("console=ttyS0 basalt.config=YXBp quiet"), true);
+  assert.equal(cmdlineCarriesConfig("console=ttyS0 xbasalt.config=1"), false);
+  assert.equal(cmdlineCarriesConfig("console=ttyS0"), false);
 });

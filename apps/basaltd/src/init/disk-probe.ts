@@ -30,8 +30,12 @@ export function stateAction(head: Buffer): { action: "mount" | "format" | "refus
   };
 }
 
-/** The machine config passed as `basalt.config=<base64 YAML>` on the kernel command line. */
-export function configFromCmdline(cmdline: string): string | undefined {
-  const m = /(?:^|\s)basalt\.config=(\S+)/.exec(cmdline);
-  return m ? Buffer.from(m[1]!, "base64").toString("utf8") : undefined;
+/**
+ * True if the kernel command line tries to pass a machine config (`basalt.config=`). That is refused:
+ * the command line is readable by every process and copied into logs, and a machine config holds the
+ * node's private key. The command line carries only non-secret boot parameters (slot, root PARTUUID,
+ * verity root hash, version, console).
+ */
+export function cmdlineCarriesConfig(cmdline: string): boolean {
+  return /(?:^|\s)basalt\.config=/.test(cmdline);
 }

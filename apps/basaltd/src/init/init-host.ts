@@ -6,6 +6,11 @@ export interface BlockDevice {
   name: string;
   /** GPT partition name (PARTNAME in uevent), "" for whole disks and unnamed partitions. */
   partName: string;
+  /** The whole disk a partition is on (e.g. vda); "" for whole disks. */
+  disk: string;
+  /** GPT unique partition GUID and type GUID, lower case; "" where the disk has no GPT. */
+  partUuid: string;
+  partType: string;
 }
 
 /**

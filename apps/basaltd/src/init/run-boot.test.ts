@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { InterfaceConfig } from "@basalt/machinery";
+import { basaltPartitions, type InterfaceConfig } from "@basalt/machinery";
 import type { BlockDevice, InitHost } from "./init-host.ts";
 import { runBoot } from "./run-boot.ts";
 
@@ -20,14 +20,40 @@ function extHead(label: string): Buffer {
 
 /** An in-memory machine: a blank STATE and, optionally, a config drive. */
 function fakeHost(withDrive: boolean) {
-  const files = new Map<string, string>([["/proc/cmdline", "console=ttyS0"]]);
+  const files = new Map<string, string>([
+    ["/proc/cmdline", `console=ttyS0 basalt.root=PARTUUID=${basaltPartitions["ROOT-A"].guid}`],
+  ]);
   const mounted = new Set<string>(["/", "/dev", "/proc", "/sys"]);
+  const part = (name: string, role: keyof typeof basaltPartitions): BlockDevice => ({
+    name,
+    partName: role,
+    disk: "vda",
+    partUuid: basaltPartitions[role].guid,
+    partType: basaltPartitions[role].type,
+  });
   const devices: BlockDevice[] = [
-    { name: "vda4", partName: "STATE" },
-    ...(withDrive ? [{ name: "vdb", partName: "" }] : []),
+    // A stranger's disk, enumerated first: its partitions are named like ours but are not ours.
+    {
+      name: "sda1",
+      partName: "STATE",
+      disk: "sda",
+      partUuid: "0f0e0d0c-0b0a-4908-8706-050403020100",
+      partType: basaltPartitions.STATE.type,
+    },
+    {
+      name: "sda2",
+      partName: "ROOT-B",
+      disk: "sda",
+      partUuid: "1f0e0d0c-0b0a-4908-8706-050403020100",
+      partType: basaltPartitions["ROOT-B"].type,
+    },
+    part("vda2", "ROOT-A"),
+    part("vda4", "STATE"),
+    ...(withDrive ? [{ name: "vdb", partName: "", disk: "", partUuid: "", partType: "" }] : []),
   ];
   const heads = new Map<string, Buffer>([
     ["vda4", Buffer.alloc(65536)],
+    ["sda1", extHead("STATE")],
     ["vdb", extHead("BASALT-CONFIG")],
   ]);
   const log: string[] = [];
@@ -48,7 +74,7 @@ function fakeHost(withDrive: boolean) {
     mkdirp: () => {},
     exists: (p) => p !== "/sys/firmware/efi",
     blockDevices: () => devices,
-    readHead: (name) => heads.get(name)!,
+    readHead: (name) => heads.get(name) ?? Buffer.alloc(65536),
     readText: (p) => files.get(p),
     writePrivate: (p, t) => void files.set(p, t),
     writeText: (p, t) => void files.set(p, t),
@@ -87,9 +113,19 @@ test("no config: says so and keeps looking instead of failing", async () => {
   const m = fakeHost(false);
   let sleeps = 0;
   m.host.sleep = async () => {
-    if (++sleeps === 2) m.devices.push({ name: "vdb", partName: "" });
+    if (++sleeps === 2) m.devices.push({ name: "vdb", partName: "", disk: "", partUuid: "", partType: "" });
   };
   const { source } = await runBoot(m.host, 1);
   assert.equal(source, "config drive BASALT-CONFIG");
   assert.equal(m.log.filter((l) => l.includes("no usable machine config")).length, 2);
+});
+
+test("a cloned Basalt disk next to the boot disk: STATE is refused, naming both disks", async () => {
+  const m = fakeHost(true);
+  const clone = m.devices
+    .filter((d) => d.disk === "vda")
+    .map((d) => ({ ...d, name: d.name.replace("vda", "vdc"), disk: "vdc" }));
+  m.devices.push(...clone);
+  await assert.rejects(runBoot(m.host), /disks vda and vdc both carry the booted root's PARTUUID/);
+  assert.deepEqual(m.ran, [], "nothing was formatted");
 });

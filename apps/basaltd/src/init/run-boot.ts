@@ -35,7 +35,7 @@ export async function runBoot(
     }
     if (!state.config)
       host.console(
-        `basaltd: no usable machine config: attach a disk labelled ${configDriveLabel} holding config.yaml, or boot with basalt.config=<base64>; looking again in ${retryMs / 1000} s`,
+        `basaltd: no usable machine config: attach a disk labelled ${configDriveLabel} holding config.yaml; looking again in ${retryMs / 1000} s`,
       );
   }
   for (const phase of configuredPhases) await runPhase(host, phase, state);

@@ -7,10 +7,13 @@ import {
   readdirSync,
   readFileSync,
   readSync,
+  realpathSync,
   writeFileSync,
 } from "node:fs";
+import { basename } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BasaltError, type InterfaceConfig } from "@basalt/machinery";
+import { type GptPartition, gptHeadBytes, parseGpt } from "../../init/gpt.ts";
 import type { BlockDevice, InitHost } from "../../init/init-host.ts";
 import { mountTargets } from "../../init/mount-table.ts";
 import { ackErrno, addAddress, addRoute, linkUp } from "../../network/rtnetlink.ts";
@@ -55,24 +58,8 @@ export function linuxInitHost(): InitHost {
     },
     mkdirp: (path, mode = 0o755) => void mkdirSync(path, { recursive: true, mode }),
     exists: (path) => existsSync(path),
-    blockDevices() {
-      const out: BlockDevice[] = [];
-      for (const name of readdirSync("/sys/class/block").sort()) {
-        const uevent = readFileSync(`/sys/class/block/${name}/uevent`, "utf8");
-        out.push({ name, partName: /^PARTNAME=(.*)$/m.exec(uevent)?.[1] ?? "" });
-      }
-      return out;
-    },
-    readHead(name, bytes) {
-      const fd = openSync(`/dev/${name}`, "r");
-      try {
-        const buf = Buffer.alloc(bytes);
-        const n = readSync(fd, buf, 0, bytes, 0);
-        return buf.subarray(0, n);
-      } finally {
-        closeSync(fd);
-      }
-    },
+    blockDevices: () => listBlockDevices(),
+    readHead: (name, bytes) => readDeviceHead(name, bytes),
     readText(path) {
       try {
         return readFileSync(path, "utf8");
@@ -118,4 +105,47 @@ export function linuxInitHost(): InitHost {
     },
     sleep: (ms) => sleep(ms),
   };
+}
+
+/** Block devices from /sys/class/block, each partition with the GUIDs its disk's GPT gives it. */
+function listBlockDevices(): BlockDevice[] {
+  const tables = new Map<string, GptPartition[] | undefined>();
+  const gptOf = (disk: string) => {
+    if (!tables.has(disk)) {
+      let table: GptPartition[] | undefined;
+      try {
+        table = parseGpt(readDeviceHead(disk, gptHeadBytes));
+      } catch {
+        table = undefined;
+      }
+      tables.set(disk, table);
+    }
+    return tables.get(disk);
+  };
+  const out: BlockDevice[] = [];
+  for (const name of readdirSync("/sys/class/block").sort()) {
+    const sys = `/sys/class/block/${name}`;
+    const uevent = readFileSync(`${sys}/uevent`, "utf8");
+    const partName = /^PARTNAME=(.*)$/m.exec(uevent)?.[1] ?? "";
+    const number = existsSync(`${sys}/partition`) ? Number(readFileSync(`${sys}/partition`, "utf8")) : 0;
+    if (number === 0) {
+      out.push({ name, partName, disk: "", partUuid: "", partType: "" });
+      continue;
+    }
+    const disk = basename(realpathSync(`${sys}/..`));
+    const entry = gptOf(disk)?.find((p) => p.number === number);
+    out.push({ name, partName, disk, partUuid: entry?.partGuid ?? "", partType: entry?.typeGuid ?? "" });
+  }
+  return out;
+}
+
+function readDeviceHead(name: string, bytes: number): Buffer {
+  const fd = openSync(`/dev/${name}`, "r");
+  try {
+    const buf = Buffer.alloc(bytes);
+    const n = readSync(fd, buf, 0, bytes, 0);
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { basaltVersion, BasaltError } from "@basalt/machinery";
-import type { BlockDevice } from "../../init/init-host.ts";
+import { type BootDiskPartitions, bootPartition } from "../../init/boot-disk.ts";
 import type { Slot } from "../../update/boot-entries.ts";
 import { fileStateStore } from "../../update/upgrade-state.ts";
 import type { UpdateSystem } from "../../update/update-system.ts";
@@ -22,20 +22,19 @@ export function decodeEfiString(raw: Buffer): string {
  */
 export function linuxUpdateSystem(options: {
   cmdline: string;
-  blockDevices: BlockDevice[];
+  /** The Basalt partitions of the disk this node booted from (`findBootDisk`). */
+  partitions: BootDiskPartitions;
   espMount: string;
 }): UpdateSystem {
   const slot = /(?:^|\s)basalt\.slot=([AB])(?:\s|$)/.exec(options.cmdline)?.[1] as Slot | undefined;
   if (!slot) throw new BasaltError("failed_precondition", "the kernel command line names no basalt.slot");
   const version = /(?:^|\s)basalt\.version=(\S+)/.exec(options.cmdline)?.[1] ?? basaltVersion;
-  const device = (name: string) => {
-    const d = options.blockDevices.find((b) => b.partName === name);
-    if (!d) throw new BasaltError("failed_precondition", `no partition named ${name}`);
-    return `/dev/${d.name}`;
-  };
   return {
     esp: espDirectory(join(options.espMount, "EFI", "Linux")),
-    slots: slotBlockDevices({ A: device("ROOT-A"), B: device("ROOT-B") }),
+    slots: slotBlockDevices({
+      A: bootPartition(options.partitions, "ROOT-A"),
+      B: bootPartition(options.partitions, "ROOT-B"),
+    }),
     booted: { slot, version, arch: "x86_64" },
     state: fileStateStore("/var/lib/basalt/upgrade-state.json"),
     async bootCountPath() {
