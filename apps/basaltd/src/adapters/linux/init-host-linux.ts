@@ -10,7 +10,7 @@ import {
   realpathSync,
   writeFileSync,
 } from "node:fs";
-import { basename } from "node:path";
+import { basename, dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BasaltError, type InterfaceConfig } from "@basalt/machinery";
 import { type GptPartition, gptHeadBytes, parseGpt } from "../../init/gpt.ts";
@@ -132,7 +132,9 @@ function listBlockDevices(): BlockDevice[] {
       out.push({ name, partName, disk: "", partUuid: "", partType: "" });
       continue;
     }
-    const disk = basename(realpathSync(`${sys}/..`));
+    // The disk is the parent of the partition's real sysfs directory (resolve the link first: a
+    // lexical `..` would give "block").
+    const disk = basename(dirname(realpathSync(sys)));
     const entry = gptOf(disk)?.find((p) => p.number === number);
     out.push({ name, partName, disk, partUuid: entry?.partGuid ?? "", partType: entry?.typeGuid ?? "" });
   }
