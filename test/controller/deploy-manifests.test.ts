@@ -2,10 +2,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { KubeClient, loadKubeconfig } from "@basalt/kube";
 import { type ControlPlane, startControlPlane } from "@basalt/testkit";
 import { parseAllDocuments } from "yaml";
-import { KubeClient } from "../../apps/basalt-controller/src/k8s/kube-client.ts";
-import { loadKubeconfig } from "../../apps/basalt-controller/src/k8s/kubeconfig.ts";
 import { installCrd, installRbac, repoRoot } from "./support/sim-cluster.ts";
 
 /**

@@ -2,14 +2,13 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { KubeClient, resolveEndpoint } from "@basalt/kube";
 import { BasaltError, toBasaltError } from "@basalt/machinery";
 import { pino } from "pino";
 import { BasaltNodeAgent } from "./agent/basalt-node-agent.ts";
 import { ControllerApp } from "./app/controller-app.ts";
 import { leaseElector } from "./app/leader.ts";
 import { startMetricsServer } from "./app/metrics-server.ts";
-import { KubeClient } from "./k8s/kube-client.ts";
-import { resolveEndpoint } from "./k8s/kubeconfig.ts";
 import { ControllerMetrics } from "./metrics/controller-metrics.ts";
 
 /**

@@ -1,9 +1,8 @@
 import { FileService, LifecycleService, NodeService, SupervisorService, UpgradeService } from "@basalt/api";
 import { explainCallError, nodeTransport, type TlsMaterial } from "@basalt/client";
 import { BasaltError, defaultApiPort } from "@basalt/machinery";
+import type { Accepted, NodeAgent, NodeAgentStatus, NodeRef, UpgradeTarget } from "@basalt/rollout";
 import { createClient, type Transport } from "@connectrpc/connect";
-import type { UpgradeTarget } from "../planner/plan-spec.ts";
-import type { Accepted, NodeAgent, NodeAgentStatus, NodeRef } from "./node-agent.ts";
 
 /**
  * The node agent over the Basalt node API (mTLS; the client certificate needs role os:admin, which

@@ -1,12 +1,7 @@
+import type { KubeClient } from "@basalt/kube";
+import { Reflector } from "@basalt/kube";
 import { toBasaltError } from "@basalt/machinery";
-import type { NodeAgent } from "../agent/node-agent.ts";
-import { SimulatedNodeAgent } from "../agent/simulated-node-agent.ts";
-import { upgradePlanPath } from "../crd/upgrade-plan-crd.ts";
-import { kubeClusterWrites } from "../k8s/cluster-writes.ts";
-import { EventRecorder } from "../k8s/event-recorder.ts";
-import type { KubeClient } from "../k8s/kube-client.ts";
-import { kubePlanWrites } from "../k8s/plan-writes.ts";
-import { Reflector } from "../k8s/reflector.ts";
+import type { NodeAgent } from "@basalt/rollout";
 import {
   type NodeObject,
   type PdbObject,
@@ -16,7 +11,12 @@ import {
   toPdb,
   toPlan,
   toPod,
-} from "../k8s/resources.ts";
+  upgradePlanPath,
+} from "@basalt/rollout";
+import { SimulatedNodeAgent } from "../agent/simulated-node-agent.ts";
+import { kubeClusterWrites } from "../k8s/cluster-writes.ts";
+import { EventRecorder } from "../k8s/event-recorder.ts";
+import { kubePlanWrites } from "../k8s/plan-writes.ts";
 import type { ControllerMetrics } from "../metrics/controller-metrics.ts";
 import { AgentStatusCache } from "../reconcile/agent-status-cache.ts";
 import { ControlLoop } from "../reconcile/control-loop.ts";

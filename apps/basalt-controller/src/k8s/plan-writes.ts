@@ -1,6 +1,6 @@
-import { upgradePlanPath } from "../crd/upgrade-plan-crd.ts";
-import type { PlanStatus } from "../reconcile/plan-status.ts";
-import type { Kube } from "./kube-client.ts";
+import type { Kube } from "@basalt/kube";
+import type { PlanStatus } from "@basalt/rollout";
+import { upgradePlanPath } from "@basalt/rollout";
 
 /**
  * Writes an UpgradePlan's status through the status subresource. A JSON patch that replaces the

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BasaltError } from "@basalt/machinery";
-import type { NodeAgent } from "../agent/node-agent.ts";
-import type { ClusterWrites, NodePatch } from "../k8s/cluster-writes.ts";
-import type { NodeObject } from "../k8s/resources.ts";
-import { annotationKeys, readUpgradeAnnotations, upgradeAnnotationsPatch } from "../planner/annotations.ts";
+import type { NodeAgent, NodeObject } from "@basalt/rollout";
+import { annotationKeys, readUpgradeAnnotations, upgradeAnnotationsPatch } from "@basalt/rollout";
+import type { NodePatch } from "@basalt/kube";
+import type { ClusterWrites } from "../k8s/cluster-writes.ts";
 import { ActionExecutor } from "./action-executor.ts";
 import { silentTelemetry } from "./telemetry.ts";
 
@@ -35,10 +35,12 @@ function harness(
   };
   const patches: NodePatch[] = [];
   const evictions: string[] = [];
+  const events: string[] = [];
+  const evictionResults: string[] = [];
   const writes: ClusterWrites = {
     async patchNode(_name, patch) {
       patches.push(patch);
-      for (const [k, v] of Object.entries(patch.annotations)) {
+      for (const [k, v] of Object.entries(patch.annotations ?? {})) {
         if (v === null) delete node.annotations[k];
         else node.annotations[k] = v;
       }
@@ -48,7 +50,12 @@ function harness(
     },
     async evict(namespace, name) {
       evictions.push(`${namespace}/${name}`);
-      return name.startsWith("blocked") ? "blocked" : "evicted";
+      const pod = `${namespace}/${name}`;
+      if (name.startsWith("blocked"))
+        return { outcome: "blocked", pod, message: "budget", retryAfterSeconds: undefined };
+      if (name.startsWith("throttled"))
+        return { outcome: "throttled", pod, message: "slow down", retryAfterSeconds: 1 };
+      return { outcome: "evicted", pod };
     },
     async deletePod() {},
   };
@@ -65,7 +72,11 @@ function harness(
     node: () => node,
     observeNode: () => {},
     now: () => 5000,
-    telemetry: silentTelemetry,
+    telemetry: {
+      ...silentTelemetry,
+      events: { emit: (_ref, _type, reason, message) => events.push(`${reason}: ${message}`) },
+      metrics: { ...silentTelemetry.metrics, eviction: (result) => evictionResults.push(result) },
+    },
     mayWrite: options.leader ?? (() => true),
   });
   return {
@@ -73,6 +84,8 @@ function harness(
     node,
     patches,
     evictions,
+    events,
+    evictionResults,
     phase: () => readUpgradeAnnotations(node.annotations).upgrade?.phase,
   };
 }
@@ -122,7 +135,7 @@ test("a replica that no longer leads writes nothing and calls no agent", async (
   assert.equal(calls, 0);
 });
 
-test("drain records draining and evicts; a PDB refusal is counted, not forced", async () => {
+test("drain records draining and evicts; a PDB refusal is counted, APF throttling is not one", async () => {
   const h = harness({ phase: "cordoned", ours: true });
   await h.executor.execute(
     [
@@ -130,14 +143,17 @@ test("drain records draining and evicts; a PDB refusal is counted, not forced", 
         kind: "drain",
         node: "n1",
         reason: "drain",
-        pods: ["shop/web-1", "shop/blocked-1"],
+        pods: ["shop/web-1", "shop/blocked-1", "shop/throttled-1"],
         pdbs: ["shop/web"],
         force: false,
       },
     ],
     "p",
   );
-  assert.deepEqual(h.evictions, ["shop/web-1", "shop/blocked-1"]);
+  await h.executor.idle();
+  assert.deepEqual(h.evictions, ["shop/web-1", "shop/blocked-1", "shop/throttled-1"]);
+  assert.deepEqual(h.evictionResults, ["evicted", "blocked", "throttled"]);
+  assert.deepEqual(h.events, ["DrainWaiting: p: 1 eviction(s) refused by a PodDisruptionBudget; waiting"]);
   assert.equal(h.phase(), "draining");
   assert.equal(h.node.annotations[annotationKeys.pdbs], "shop/web");
 });
@@ -157,7 +173,7 @@ test("upgrade: upgrading, then the agent, then rebooting", async () => {
   );
   await sleep(10);
   assert.deepEqual(
-    h.patches.map((p) => p.annotations[annotationKeys.phase]),
+    h.patches.map((p) => p.annotations?.[annotationKeys.phase]),
     ["upgrading", "rebooting"],
   );
 });

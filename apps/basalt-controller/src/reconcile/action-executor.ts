@@ -1,13 +1,15 @@
 import { BasaltError, toBasaltError } from "@basalt/machinery";
-import { isPermanentAgentError, type NodeAgent } from "../agent/node-agent.ts";
+import type { Action, NodeObject, NodeUpgradeState, UpgradePhase } from "@basalt/rollout";
+import {
+  bootIdOf,
+  isPermanentAgentError,
+  type NodeAgent,
+  nodeRef,
+  readUpgradeAnnotations,
+  targetKey,
+  upgradeAnnotationsPatch,
+} from "@basalt/rollout";
 import type { ClusterWrites } from "../k8s/cluster-writes.ts";
-import type { NodeObject } from "../k8s/resources.ts";
-import type { Action } from "../planner/actions.ts";
-import { readUpgradeAnnotations, upgradeAnnotationsPatch } from "../planner/annotations.ts";
-import type { NodeUpgradeState, UpgradePhase } from "../planner/cluster-state.ts";
-import { bootIdOf } from "../planner/node-view.ts";
-import { targetKey } from "../planner/plan-spec.ts";
-import { nodeRef } from "./cluster-snapshot.ts";
 import { pool, Semaphore } from "./concurrency.ts";
 import { nodeEventRef, type Telemetry } from "./telemetry.ts";
 
@@ -181,6 +183,7 @@ export class ActionExecutor {
       await this.#record(node, { phase: "draining", pdbs });
     }
     let blocked = 0;
+    let throttled = 0;
     const now = this.#d.now();
     for (const [pod, at] of this.#evicted) if (now - at > 10_000) this.#evicted.delete(pod);
     const pods = a.pods.filter((p) => !this.#evicted.has(p));
@@ -193,9 +196,12 @@ export class ActionExecutor {
           return;
         }
         const result = await this.#d.writes.evict(namespace, name, a.gracePeriodSeconds);
-        this.#d.telemetry.metrics.eviction(result);
-        if (result === "evicted") this.#evicted.set(key, this.#d.now());
-        if (result === "blocked") blocked++;
+        this.#d.telemetry.metrics.eviction(result.outcome === "failed" ? "error" : result.outcome);
+        if (result.outcome === "evicted") this.#evicted.set(key, this.#d.now());
+        // Only a budget's refusal is reported as one; API priority-and-fairness throttling is load.
+        if (result.outcome === "blocked") blocked++;
+        if (result.outcome === "throttled") throttled++;
+        if (result.outcome === "failed") throw result.error;
       } catch (err) {
         this.#d.telemetry.metrics.eviction("error");
         this.#d.telemetry.log.warn(
@@ -211,6 +217,12 @@ export class ActionExecutor {
         "Normal",
         "DrainWaiting",
         `${blocked} eviction(s) refused by a PodDisruptionBudget; waiting`,
+      );
+    }
+    if (throttled > 0) {
+      this.#d.telemetry.log.info(
+        { node: node.name, throttled },
+        "evictions throttled by the apiserver (priority and fairness); retrying next pass",
       );
     }
   }

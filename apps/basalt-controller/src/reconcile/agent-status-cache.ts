@@ -1,7 +1,6 @@
 import { toBasaltError } from "@basalt/machinery";
-import type { NodeAgent, NodeAgentStatus } from "../agent/node-agent.ts";
-import type { NodeObject } from "../k8s/resources.ts";
-import { nodeRef } from "./cluster-snapshot.ts";
+import type { NodeAgent, NodeAgentStatus, NodeObject } from "@basalt/rollout";
+import { nodeRef } from "@basalt/rollout";
 
 /**
  * What each node's agent last reported (versions, health, pending reboot), refreshed before a pass

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { NodeObject, PlanObject } from "../k8s/resources.ts";
+import type { NodeObject, PlanObject } from "@basalt/rollout";
 import { scopePlans } from "./plan-scope.ts";
 
 const plan = (name: string, created: number, pool?: string, spec?: unknown): PlanObject => ({

@@ -1,18 +1,33 @@
 import { toBasaltError } from "@basalt/machinery";
-import type { NodeAgent } from "../agent/node-agent.ts";
+import type {
+  NodeAgent,
+  NodeObject,
+  PdbObject,
+  PlanObject,
+  PlanResult,
+  PodObject,
+  SpecProblem,
+} from "@basalt/rollout";
+import {
+  type Condition,
+  isInProgress,
+  nodeSnapshot,
+  type PdbSnapshot,
+  type PlanStatus,
+  type PodSnapshot,
+  pdbSnapshot,
+  pdbsByPod,
+  plan as planRollout,
+  planStatus,
+  podSnapshot,
+  readUpgradeAnnotations,
+  statusChanged,
+  targetKey,
+} from "@basalt/rollout";
 import type { ClusterWrites } from "../k8s/cluster-writes.ts";
 import type { PlanWrites } from "../k8s/plan-writes.ts";
-import type { NodeObject, PdbObject, PlanObject, PodObject } from "../k8s/resources.ts";
-import type { PlanResult } from "../planner/actions.ts";
-import { readUpgradeAnnotations } from "../planner/annotations.ts";
-import { isInProgress, type PdbSnapshot, type PodSnapshot } from "../planner/cluster-state.ts";
-import { targetKey } from "../planner/plan-spec.ts";
-import type { SpecProblem } from "../planner/plan-spec-validation.ts";
-import { plan as planRollout } from "../planner/planner.ts";
 import { ActionExecutor } from "./action-executor.ts";
 import type { AgentStatusCache } from "./agent-status-cache.ts";
-import { nodeSnapshot, pdbSnapshot, pdbsByPod, podSnapshot } from "./cluster-snapshot.ts";
-import { type Condition, type PlanStatus, planStatus, statusChanged } from "./plan-status.ts";
 import { scopePlans } from "./plan-scope.ts";
 import type { EventRef, Telemetry } from "./telemetry.ts";
 

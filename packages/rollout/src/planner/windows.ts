@@ -1,6 +1,6 @@
 import type { MaintenanceWindow } from "./plan-spec.ts";
-import { describeInstant, localTime, parseClock, zonedToInstant } from "./zoned-time.ts";
 import { weekdays } from "./plan-spec.ts";
+import { describeInstant, localTime, parseClock, zonedToInstant } from "./zoned-time.ts";
 
 /** Whether new nodes may start now, and if not, why and until when. */
 export interface WindowState {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { hasStatus } from "./kube-errors.ts";
+import { hasStatus } from "./api-errors.ts";
 import type { Kube, WatchEventType } from "./kube-client.ts";
+import { listPages } from "./list.ts";
 
 /**
  * A list-then-watch cache of one kind of object (an informer): one paginated LIST, then one long WATCH
@@ -92,34 +93,23 @@ export class Reflector<T extends Cached> {
 
   async #list(): Promise<void> {
     const seen = new Set<string>();
-    let cont: string | undefined;
-    let version = "";
     this.lists++;
-    do {
-      const page = await this.#o.kube.request<{
-        items: unknown[];
-        metadata: { resourceVersion: string; continue?: string };
-      }>({
-        method: "GET",
-        path: this.#o.path,
-        query: {
-          labelSelector: this.#o.labelSelector,
-          fieldSelector: this.#o.fieldSelector,
-          limit: this.#o.pageSize ?? 500,
-          continue: cont,
-        },
-        timeoutMs: 60_000,
-      });
-      for (const raw of page.items) {
+    const query = {
+      path: this.#o.path,
+      labelSelector: this.#o.labelSelector,
+      fieldSelector: this.#o.fieldSelector,
+      timeoutMs: 60_000,
+      ...(this.#o.pageSize === undefined ? {} : { pageSize: this.#o.pageSize }),
+    };
+    const version = await listPages(this.#o.kube, query, (items) => {
+      for (const raw of items) {
         const obj = this.#o.transform(raw);
         if (!obj) continue;
         seen.add(obj.key);
         this.items.set(obj.key, obj);
         this.#o.onChange?.(obj.key, obj);
       }
-      cont = page.metadata.continue || undefined;
-      version = page.metadata.resourceVersion;
-    } while (cont);
+    });
     for (const key of [...this.items.keys()]) {
       if (!seen.has(key)) {
         this.items.delete(key);

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { NodeObject, PdbObject, PodObject } from "../k8s/resources.ts";
 import { annotationKeys } from "../planner/annotations.ts";
 import { buildClusterState, nodeSnapshot, pdbSnapshot, statusFromNode } from "./cluster-snapshot.ts";
+import type { NodeObject, PdbObject, PodObject } from "./resources.ts";
 
 const node = (name: string, extra: Partial<NodeObject> = {}): NodeObject => ({
   key: name,

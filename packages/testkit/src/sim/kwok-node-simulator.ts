@@ -1,7 +1,13 @@
-import type { Kube } from "../k8s/kube-client.ts";
-import { Reflector } from "../k8s/reflector.ts";
-import { type NodeObject, toNode } from "../k8s/resources.ts";
-import { parseRequest, type SimFailure, type SimRequest, simKeys } from "./sim-protocol.ts";
+import type { Kube } from "@basalt/kube";
+import { Reflector } from "@basalt/kube";
+import {
+  type NodeObject,
+  parseRequest,
+  type SimFailure,
+  type SimRequest,
+  simKeys,
+  toNode,
+} from "@basalt/rollout";
 
 /**
  * The SIMULATED nodes' side of an upgrade, for kwok nodes (which have no basaltd): it watches Nodes

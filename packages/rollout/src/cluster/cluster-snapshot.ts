@@ -1,10 +1,10 @@
 import type { NodeAgentStatus, NodeRef } from "../agent/node-agent.ts";
-import type { NodeObject, PdbObject, PodObject } from "../k8s/resources.ts";
 import { readUpgradeAnnotations } from "../planner/annotations.ts";
 import type { ClusterState, NodeSnapshot, PdbSnapshot, PodSnapshot } from "../planner/cluster-state.ts";
 import { isInProgress, pdbKey } from "../planner/cluster-state.ts";
 import type { LabelSelector } from "../planner/plan-spec.ts";
 import { matchesSelector } from "../planner/selector.ts";
+import type { NodeObject, PdbObject, PodObject } from "./resources.ts";
 
 /**
  * Turns the cached Nodes, Pods and PDBs (and what the node agents last reported) into the planner's

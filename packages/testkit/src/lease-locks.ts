@@ -1,6 +1,5 @@
+import type { LeaseLock, LeaseRecord, LeaseState } from "@basalt/kube";
 import { BasaltError } from "@basalt/machinery";
-import type { LeaseState } from "./decide.ts";
-import type { LeaseLock, LeaseRecord } from "./lease-lock.ts";
 
 /**
  * A Lease held in memory with the apiserver's optimistic concurrency (a resourceVersion per write,

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { NodeObject } from "../k8s/resources.ts";
+import type { NodeObject } from "@basalt/rollout";
+import { simKeys } from "@basalt/rollout";
 import { afterBoot, simStep } from "./kwok-node-simulator.ts";
-import { simKeys } from "./sim-protocol.ts";
 
 const node = (annotations: Record<string, string>): NodeObject => ({
   key: "n",

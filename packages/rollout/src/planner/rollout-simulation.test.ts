@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { readUpgradeAnnotations, upgradeAnnotationsPatch } from "./annotations.ts";
 import type { PlanResult } from "./actions.ts";
+import { readUpgradeAnnotations, upgradeAnnotationsPatch } from "./annotations.ts";
 import type { UpgradePlanSpec } from "./plan-spec.ts";
 import { plan } from "./planner.ts";
 import { newOs, node, oldOs, pod, spec, t0 } from "./test-support/fixtures.ts";

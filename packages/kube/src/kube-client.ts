@@ -1,13 +1,15 @@
 import { readFileSync } from "node:fs";
 import { Agent, type RequestOptions, request } from "node:https";
-import { KubeApiError, kubeErrorFrom } from "./kube-errors.ts";
+import { KubeApiError, kubeErrorFrom } from "./api-errors.ts";
 import type { KubeEndpoint } from "./kubeconfig.ts";
 
 /**
- * A small Kubernetes REST client: JSON requests and line-delimited watch streams over keep-alive
- * HTTPS. The controller uses this rather than @kubernetes/client-node because loading that library
- * alone costs about 80 MB of RSS (its generated models), and the controller's goal is 150 MB at 1000
- * nodes. It counts its requests, which the benchmark reports per upgraded node.
+ * Basalt's one Kubernetes client: JSON requests and line-delimited watch streams over keep-alive
+ * HTTPS (one pooled connection set for requests, one for watches). Not @kubernetes/client-node:
+ * that library costs tens of MB of RSS for generated models we do not use, opened a new TLS
+ * connection per request, mis-serialized MicroTime and sent merge patches with the wrong content
+ * type; the calls Basalt makes are few and plain (see README: one Kubernetes client). It counts its
+ * requests, which the benchmark reports per upgraded node.
  */
 export interface KubeRequest {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -110,7 +112,8 @@ export class KubeClient implements Kube {
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
           const status = res.statusCode ?? 0;
-          if (status < 200 || status > 299) return reject(kubeErrorFrom(status, text, what));
+          if (status < 200 || status > 299)
+            return reject(kubeErrorFrom(status, text, what, res.headers["retry-after"]));
           try {
             resolve((text === "" ? undefined : JSON.parse(text)) as T);
           } catch (err) {

@@ -1,8 +1,8 @@
 import type { Action, NodeDecision, NodeStatus, PlanResult, PlanSummary, ReasonCode } from "./actions.ts";
 import { type BudgetLedger, budgetBlock, createBudgetLedger, resolveQuantity, takeBudget } from "./budget.ts";
 import type { ClusterState, PodSnapshot } from "./cluster-state.ts";
-import { isInProgressStatus, type NodeView, viewNode } from "./node-view.ts";
 import { stepNode } from "./node-step.ts";
+import { isInProgressStatus, type NodeView, viewNode } from "./node-view.ts";
 import { createPdbLedger, pdbWaitReason, podsToDrain, reserveFor, startBlocker } from "./pdb-ledger.ts";
 import { type ResolvedPlanSpec, resolvePlanSpec, targetKey, type UpgradePlanSpec } from "./plan-spec.ts";
 import { currentStage, type Stage, stageRefusal } from "./progression.ts";

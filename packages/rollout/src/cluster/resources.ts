@@ -1,4 +1,4 @@
-import type { Cached } from "./reflector.ts";
+import type { Cached } from "@basalt/kube";
 
 /**
  * The trimmed shapes the controller caches: only the fields it reads. A Node keeps just the

@@ -1,8 +1,8 @@
-import { waitingReasonCodes } from "../planner/actions.ts";
-import type { NodeObject } from "../k8s/resources.ts";
+import type { NodeObject } from "../cluster/resources.ts";
 import type { NodeDecision, PlanResult, ReasonCode } from "../planner/actions.ts";
+import { waitingReasonCodes } from "../planner/actions.ts";
 import { readUpgradeAnnotations } from "../planner/annotations.ts";
-import type { PlanStatus } from "../reconcile/plan-status.ts";
+import type { PlanStatus } from "../status/plan-status.ts";
 
 /**
  * `basaltctl rollout status`: one row per node of a plan — its phase as recorded on the Node, since

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { BasaltError } from "@basalt/machinery";
-import type { UpgradeTarget } from "../planner/plan-spec.ts";
-import type { NodeAgent, NodeRef } from "./node-agent.ts";
+import type { NodeAgent, NodeRef, UpgradeTarget } from "@basalt/rollout";
 
 /**
  * The contract every NodeAgent keeps, as one suite run against each implementation (the simulated

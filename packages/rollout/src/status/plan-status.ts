@@ -1,5 +1,5 @@
-import { waitingReasonCodes } from "../planner/actions.ts";
 import type { NodeDecision, PlanResult, ReasonCode } from "../planner/actions.ts";
+import { waitingReasonCodes } from "../planner/actions.ts";
 import type { SpecProblem } from "../planner/plan-spec-validation.ts";
 
 /**

@@ -1,4 +1,4 @@
-import type { PlanResult, NodeDecision } from "../actions.ts";
+import type { NodeDecision, PlanResult } from "../actions.ts";
 import type {
   ClusterState,
   NodeSnapshot,
