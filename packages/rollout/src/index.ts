@@ -89,8 +89,8 @@ export type {
   Weekday,
 } from "./planner/plan-spec.ts";
 export { defaultZoneLabel, resolvePlanSpec, targetKey, weekdays } from "./planner/plan-spec.ts";
-export type { SpecProblem } from "./planner/plan-spec-validation.ts";
-export { checkPlanSpec, validatePlanSpec } from "./planner/plan-spec-validation.ts";
+export type { SpecProblem } from "./planner/plan-spec-schema.ts";
+export { checkPlanSpec, planSpecSchema, validatePlanSpec } from "./planner/plan-spec-schema.ts";
 export { plan } from "./planner/planner.ts";
 export { matchesSelector } from "./planner/selector.ts";
 export type { WindowState } from "./planner/windows.ts";
@@ -113,3 +113,4 @@ export {
   statusChanged,
   topReasons,
 } from "./status/plan-status.ts";
+export { planStatusSchema } from "./status/plan-status-schema.ts";

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { validatePlanSpec } from "../planner/plan-spec-validation.ts";
+import { validatePlanSpec } from "../planner/plan-spec-schema.ts";
+import { structural } from "./openapi.ts";
 import { upgradePlanCrd, upgradePlanCrdYaml } from "./upgrade-plan-crd.ts";
 import { upgradePlanSchema } from "./upgrade-plan-schema.ts";
 
@@ -38,46 +39,84 @@ const everyField = {
   paused: false,
 };
 
-type Schema = { properties?: Record<string, Schema>; items?: Schema };
-
-/** Every object path of `value` ("budget.maxUnavailable", "windows[].days"). */
-function paths(value: unknown, prefix = ""): string[] {
-  if (Array.isArray(value))
-    return value.length && typeof value[0] === "object" ? paths(value[0], `${prefix}[]`) : [];
-  if (typeof value !== "object" || value === null) return [];
-  return Object.entries(value).flatMap(([k, v]) => [
-    `${prefix}${prefix ? "." : ""}${k}`,
-    ...paths(v, `${prefix}${prefix ? "." : ""}${k}`),
-  ]);
-}
-
-function lookup(schema: Schema, path: string): Schema | undefined {
-  let s: Schema | undefined = schema;
-  for (const part of path.split(".")) {
-    const array = part.endsWith("[]");
-    s = s?.properties?.[array ? part.slice(0, -2) : part];
-    if (array) s = s?.items;
-  }
-  return s;
-}
-
 test("the example uses every field and is valid", () => {
   assert.deepEqual(validatePlanSpec(everyField), []);
 });
 
-test("the CRD schema has a property for every spec field the planner reads", () => {
-  const spec = (upgradePlanSchema.properties as Record<string, Schema>).spec!;
-  for (const path of paths(everyField)) {
-    if (path.startsWith("nodeSelector.matchLabels.")) continue;
-    assert.ok(lookup(spec, path), `spec.${path} missing from the CRD schema`);
+type Node = Record<string, unknown>;
+
+/** Every schema node of `schema`, with its path. */
+function walk(schema: Node, path = "", out: [string, Node][] = []): [string, Node][] {
+  out.push([path, schema]);
+  for (const [k, v] of Object.entries((schema.properties ?? {}) as Record<string, Node>))
+    walk(v, `${path}.${k}`, out);
+  if (schema.items) walk(schema.items as Node, `${path}[]`, out);
+  if (typeof schema.additionalProperties === "object")
+    walk(schema.additionalProperties as Node, `${path}{}`, out);
+  return out;
+}
+
+test("the CRD schema is structural: every node typed (or int-or-string / preserve-unknown), no unions", () => {
+  for (const [path, node] of walk(upgradePlanSchema)) {
+    const opaque =
+      node["x-kubernetes-int-or-string"] === true || node["x-kubernetes-preserve-unknown-fields"] === true;
+    assert.ok(opaque || typeof node.type === "string", `${path || "(root)"} has no type`);
+    for (const banned of ["anyOf", "oneOf", "allOf", "$schema", "propertyNames", "$ref"])
+      assert.ok(!(banned in node), `${path}: ${banned}`);
+    assert.notEqual(node.additionalProperties, false, `${path}: additionalProperties: false`);
   }
+});
+
+test("the CEL rules of int-or-string quantities are kept, with the minimum of each", () => {
+  const rules = walk(upgradePlanSchema)
+    .filter(([, n]) => n["x-kubernetes-validations"])
+    .map(([path, n]) => [path, (n["x-kubernetes-validations"] as { rule: string }[])[0]!.rule] as const);
+  assert.deepEqual(
+    rules.map(([path]) => path),
+    [
+      ".spec.budget.maxUnavailable",
+      ".spec.budget.perZone",
+      ".spec.progression.batchSize",
+      ".spec.criticalBudget.maxUnavailable",
+      ".spec.criticalBudget.perZone",
+      ".spec.failure.maxFailed",
+    ],
+  );
+  assert.match(rules.find(([p]) => p === ".spec.failure.maxFailed")![1], /self >= 0/);
+  assert.match(rules.find(([p]) => p === ".spec.budget.maxUnavailable")![1], /self >= 1/);
+});
+
+test("structural() drops what zod emits and a CRD may not hold, and keeps x-kubernetes-* data", () => {
+  const out = structural({
+    $schema: "x",
+    type: "object",
+    additionalProperties: false,
+    propertyNames: { type: "string" },
+    properties: {
+      n: { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+      q: {
+        anyOf: [{ type: "integer" }],
+        "x-kubernetes-int-or-string": true,
+        "x-kubernetes-validations": [{ rule: "r" }],
+      },
+      t: { type: "string", format: "date-time", pattern: "^…$" },
+    },
+  });
+  assert.deepEqual(out, {
+    type: "object",
+    properties: {
+      n: { type: "integer", minimum: 0 },
+      q: { "x-kubernetes-int-or-string": true, "x-kubernetes-validations": [{ rule: "r" }] },
+      t: { type: "string", format: "date-time" },
+    },
+  });
 });
 
 test("deploy/crd.yaml is generated from the TypeScript CRD", () => {
   assert.equal(
     readFileSync(crdFile, "utf8"),
     upgradePlanCrdYaml(),
-    "regenerate: node apps/basalt-controller/src/crd/print-crd.ts > deploy/crd.yaml",
+    "regenerate: node packages/rollout/src/crd/print-crd.ts > deploy/crd.yaml",
   );
 });
 

@@ -2,8 +2,9 @@ import { stringify } from "yaml";
 import { upgradePlanSchema } from "./upgrade-plan-schema.ts";
 
 /**
- * The UpgradePlan CustomResourceDefinition. This object is the source of deploy/crd.yaml (a test
- * checks that the file matches it), and tests install it from here, so the two cannot drift.
+ * The UpgradePlan CustomResourceDefinition, its schema derived from the zod schemas. This object is
+ * the source of deploy/crd.yaml (a test checks that the file matches it), and tests install it from
+ * here, so the two cannot drift.
  */
 export const upgradePlanGroup = "basalt.dev";
 export const upgradePlanVersion = "v1alpha1";
@@ -53,5 +54,5 @@ export const upgradePlanCrd = {
 
 /** deploy/crd.yaml's text. */
 export function upgradePlanCrdYaml(): string {
-  return `# Generated from apps/basalt-controller/src/crd/upgrade-plan-crd.ts: node apps/basalt-controller/src/crd/print-crd.ts > deploy/crd.yaml\n${stringify(upgradePlanCrd, { lineWidth: 0 })}`;
+  return `# Generated from the zod schemas in packages/rollout (planner/plan-spec-schema.ts, status/plan-status-schema.ts): node packages/rollout/src/crd/print-crd.ts > deploy/crd.yaml\n${stringify(upgradePlanCrd, { lineWidth: 0 })}`;
 }

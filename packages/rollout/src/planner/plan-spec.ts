@@ -1,151 +1,69 @@
+import type { z } from "zod";
+import type { labelSelectorSchema, planSpecSchema, weekdays } from "./plan-spec-schema.ts";
+
 /**
- * The UpgradePlan spec: what the custom resource holds, as the planner reads it. Everything optional
- * here has a default in {@link resolvePlanSpec}, so the planner itself only ever sees complete specs
- * and the defaults live in one place (the CRD's OpenAPI schema documents the same values).
+ * The UpgradePlan spec as the planner reads it. The types come from the zod schema in
+ * plan-spec-schema.ts (the one source, which the CRD's OpenAPI schema is derived from too).
+ * Everything optional has a default in {@link resolvePlanSpec}, so the planner itself only ever
+ * sees complete specs and the defaults live in one place.
  */
 
-/** Day names as `Date#getUTCDay()` indexes them. */
-export const weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] as const;
+export { weekdays } from "./plan-spec-schema.ts";
 export type Weekday = (typeof weekdays)[number];
 
-/** A count of nodes, or a percentage of the nodes in scope (`"10%"`): rounded down but at least 1. */
-export type Quantity = number | `${number}%`;
-
-export const defaultZoneLabel = "topology.kubernetes.io/zone";
-
-export interface OsTarget {
-  version: string;
-  bundleUrl: string;
-}
-
-export interface KubernetesTarget {
-  version: string;
-}
+/** spec of an UpgradePlan: what to roll, to which nodes, how fast, when, and what counts as healthy. */
+export type UpgradePlanSpec = z.infer<typeof planSpecSchema>;
 
 /**
  * What to roll. OS and Kubernetes together cost one drain and one reboot. `rebootPending` is for
  * general-purpose nodes running basaltd in agent mode: reboot those that report /var/run/reboot-required.
  */
-export interface UpgradeTarget {
-  os?: OsTarget;
-  kubernetes?: KubernetesTarget;
-  rebootPending?: boolean;
-}
-
-export type SelectorOperator = "In" | "NotIn" | "Exists" | "DoesNotExist";
-
-export interface LabelSelectorRequirement {
-  key: string;
-  operator: SelectorOperator;
-  values?: string[];
-}
+export type UpgradeTarget = UpgradePlanSpec["target"];
+export type OsTarget = NonNullable<UpgradeTarget["os"]>;
+export type KubernetesTarget = NonNullable<UpgradeTarget["kubernetes"]>;
 
 /** A Kubernetes label selector; an empty one selects every node. */
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: LabelSelectorRequirement[];
-}
+export type LabelSelector = z.infer<typeof labelSelectorSchema>;
+export type LabelSelectorRequirement = NonNullable<LabelSelector["matchExpressions"]>[number];
+export type SelectorOperator = LabelSelectorRequirement["operator"];
 
 /** How many nodes may be unavailable at once, counting nodes unavailable for any other reason. */
-export interface BudgetSpec {
-  maxUnavailable: Quantity;
-  /** Per topology domain; a percentage is of that domain's nodes. */
-  perZone?: Quantity;
-  zoneLabel?: string;
-}
-
+export type BudgetSpec = UpgradePlanSpec["budget"];
+/** A count of nodes, or a percentage of the nodes in scope (`"10%"`): rounded down but at least 1. */
+export type Quantity = BudgetSpec["maxUnavailable"];
 /** The stricter budget of the critical lane, which may start nodes outside the windows. */
-export interface CriticalBudgetSpec {
-  maxUnavailable: Quantity;
-  perZone?: Quantity;
-}
-
-export interface ProgressionSpec {
-  /** How many nodes go first (any of them), or exactly which ones. 0 means no canary. */
-  canary?: number | string[];
-  /** Nodes per batch after the canary; absent means one batch, paced by the budget alone. */
-  batchSize?: Quantity;
-  /** Wait after a stage has finished before the next one starts. */
-  soakSeconds?: number;
-}
-
+export type CriticalBudgetSpec = NonNullable<UpgradePlanSpec["criticalBudget"]>;
+export type ProgressionSpec = NonNullable<UpgradePlanSpec["progression"]>;
 /** When new nodes may start. `end` ≤ `start` means the window runs over midnight. */
-export interface MaintenanceWindow {
-  days: Weekday[];
-  /** "HH:MM", local to timeZone. */
-  start: string;
-  /** "HH:MM" (or "24:00"), local to timeZone. */
-  end: string;
-  /** An IANA time zone such as "Europe/Berlin". */
-  timeZone: string;
-}
-
-export type Priority = "normal" | "critical";
-
+export type MaintenanceWindow = NonNullable<UpgradePlanSpec["windows"]>[number];
+export type Priority = NonNullable<UpgradePlanSpec["priority"]>;
+export type DrainSpec = NonNullable<UpgradePlanSpec["drain"]>;
 /** What to do when a PodDisruptionBudget still blocks the drain after its timeout. */
-export type OnBlocked = "wait" | "skip" | "force";
-
-export interface DrainSpec {
-  timeoutSeconds?: number;
-  /** Passed to each eviction; absent means each pod's own terminationGracePeriodSeconds. */
-  gracePeriodSeconds?: number;
-  onBlocked?: OnBlocked;
-}
-
+export type OnBlocked = NonNullable<DrainSpec["onBlocked"]>;
 /** What counts as healthy after the reboot, and how long each step may take before the node fails. */
-export interface HealthSpec {
-  readySeconds?: number;
-  notReadyTimeoutSeconds?: number;
-  upgradeTimeoutSeconds?: number;
-  verifyTimeoutSeconds?: number;
-  requireNodeHealthy?: boolean;
-  requireWorkloadsReady?: boolean;
-}
+export type HealthSpec = NonNullable<UpgradePlanSpec["health"]>;
+export type FailureSpec = NonNullable<UpgradePlanSpec["failure"]>;
 
-export interface FailureSpec {
-  /** Failures tolerated; one more pauses the plan. */
-  maxFailed?: Quantity;
-  onFailure?: "rollback";
-  leaveCordoned?: boolean;
-}
-
-/** spec of an UpgradePlan: what to roll, to which nodes, how fast, when, and what counts as healthy. */
-export interface UpgradePlanSpec {
-  target: UpgradeTarget;
-  nodeSelector?: LabelSelector;
-  budget: BudgetSpec;
-  progression?: ProgressionSpec;
-  windows?: MaintenanceWindow[];
-  /** "YYYY-MM-DD" dates on which no node starts (not even in the critical lane). */
-  exclusions?: string[];
-  /** The zone the exclusion dates are read in; defaults to the first window's, else UTC. */
-  exclusionTimeZone?: string;
-  priority?: Priority;
-  criticalBudget?: CriticalBudgetSpec;
-  drain?: DrainSpec;
-  health?: HealthSpec;
-  failure?: FailureSpec;
-  paused?: boolean;
-}
+export const defaultZoneLabel = "topology.kubernetes.io/zone";
 
 /** A spec with every default filled in: what the planner works from. */
 export interface ResolvedPlanSpec {
   target: UpgradeTarget;
   nodeSelector: LabelSelector;
-  budget: { maxUnavailable: Quantity; perZone?: Quantity; zoneLabel: string };
-  progression: { canary: number | string[]; batchSize?: Quantity; soakSeconds: number };
+  budget: { maxUnavailable: Quantity; perZone?: Quantity | undefined; zoneLabel: string };
+  progression: { canary: number | string[]; batchSize?: Quantity | undefined; soakSeconds: number };
   windows: MaintenanceWindow[];
   exclusions: string[];
   exclusionTimeZone: string;
   priority: Priority;
   criticalBudget: CriticalBudgetSpec;
-  drain: { timeoutSeconds: number; gracePeriodSeconds?: number; onBlocked: OnBlocked };
+  drain: { timeoutSeconds: number; gracePeriodSeconds?: number | undefined; onBlocked: OnBlocked };
   health: Required<HealthSpec>;
   failure: Required<FailureSpec>;
   paused: boolean;
 }
 
-/** Fills in the defaults. Assumes a spec that {@link validatePlanSpec} accepted. */
+/** Fills in the defaults. Assumes a spec that `validatePlanSpec` accepted. */
 export function resolvePlanSpec(spec: UpgradePlanSpec): ResolvedPlanSpec {
   const windows = spec.windows ?? [];
   const h = spec.health;

@@ -1,39 +1,17 @@
+import type { z } from "zod";
 import type { NodeDecision, PlanResult, ReasonCode } from "../planner/actions.ts";
 import { waitingReasonCodes } from "../planner/actions.ts";
-import type { SpecProblem } from "../planner/plan-spec-validation.ts";
+import type { SpecProblem } from "../planner/plan-spec-schema.ts";
+import type { conditionSchema, planStatusSchema } from "./plan-status-schema.ts";
 
 /**
  * The UpgradePlan's status, built from one planning pass: counts, a bounded list of reasons (per-node
  * state lives on the Nodes, so the status stays small at any scale), and standard conditions whose
- * lastTransitionTime only moves when their status does. Pure.
+ * lastTransitionTime only moves when their status does. Pure. The shape comes from
+ * plan-status-schema.ts, which the CRD's status schema is derived from too.
  */
-export interface Condition {
-  type: "Valid" | "Progressing" | "Paused" | "Complete";
-  status: "True" | "False" | "Unknown";
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
-  observedGeneration: number;
-}
-
-export interface PlanStatus {
-  observedGeneration: number;
-  phase: "Progressing" | "Paused" | "Complete" | "Invalid" | "Waiting";
-  target?: string;
-  nodes?: number;
-  counts?: Record<string, number>;
-  blocked?: Record<string, number>;
-  unavailable?: number;
-  maxUnavailable?: number;
-  failed?: number;
-  maxFailed?: number;
-  lane?: "normal" | "critical";
-  stage?: string;
-  window?: string;
-  reasons?: Pick<NodeDecision, "node" | "zone" | "status" | "code" | "reason">[];
-  conditions: Condition[];
-  lastUpdateTime?: string;
-}
+export type Condition = z.infer<typeof conditionSchema>;
+export type PlanStatus = z.infer<typeof planStatusSchema>;
 
 /** How many node reasons the status carries at most. */
 export const maxReasons = 20;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { resolvePlanSpec, targetKey, type UpgradePlanSpec } from "./plan-spec.ts";
-import { checkPlanSpec, validatePlanSpec } from "./plan-spec-validation.ts";
+import { checkPlanSpec, validatePlanSpec } from "./plan-spec-schema.ts";
 
 const minimal = { target: { kubernetes: { version: "1.34.2" } }, budget: { maxUnavailable: "10%" } };
 
