@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { NodePatch } from "@basalt/kube";
 import { BasaltError } from "@basalt/machinery";
 import type { NodeAgent, NodeObject } from "@basalt/rollout";
 import { annotationKeys, readUpgradeAnnotations, upgradeAnnotationsPatch } from "@basalt/rollout";
-import type { NodePatch } from "@basalt/kube";
 import type { ClusterWrites } from "../k8s/cluster-writes.ts";
 import { ActionExecutor } from "./action-executor.ts";
 import { silentTelemetry } from "./telemetry.ts";

@@ -33,6 +33,12 @@ export interface ExecutorDeps {
   mayWrite(): boolean;
   /** Concurrent evictions per node. */
   evictConcurrency?: number;
+  /**
+   * Called when a background action ends: its node is free again and may have a backoff or a
+   * result the next pass should see, so the control loop plans again (its writes alone may not be
+   * watch events: a failure writes nothing).
+   */
+  settled?(): void;
   /** How long a node is left alone after its agent refused for good. */
   permanentBackoffMs?: number;
   transientBackoffMs?: number;
@@ -99,6 +105,17 @@ export class ActionExecutor {
       concurrency,
       (a) => this.#run(a, plan),
     );
+  }
+
+  /** When the first node held back after a failure may be acted on again (ms since the epoch), if any. */
+  nextRetry(): number | undefined {
+    const now = this.#d.now();
+    let next: number | undefined;
+    for (const [node, until] of this.#holdUntil) {
+      if (until <= now) this.#holdUntil.delete(node);
+      else if (next === undefined || until < next) next = until;
+    }
+    return next;
   }
 
   /** Resolves when every background action has finished (for tests and a clean stop). */
@@ -310,6 +327,7 @@ export class ActionExecutor {
         this.#slots.release();
         this.#busy.delete(node);
         this.#inFlight.delete(run);
+        this.#d.settled?.();
       });
     this.#inFlight.add(run);
   }

@@ -39,6 +39,21 @@ export class AgentStatusCache {
   }
 
   /**
+   * When the first of `nodes` is next due for a refresh (ms since the epoch); undefined when none
+   * ever is (every `maxAge` is 0: statuses that cost nothing to read are never cached for long).
+   */
+  nextDue(nodes: Iterable<NodeObject>, maxAge: (node: NodeObject) => number): number | undefined {
+    let due: number | undefined;
+    for (const n of nodes) {
+      const age = maxAge(n);
+      if (age <= 0) continue;
+      const at = (this.#entries.get(n.name)?.at ?? this.#o.now()) + age;
+      if (due === undefined || at < due) due = at;
+    }
+    return due;
+  }
+
+  /**
    * Asks the agents of `nodes` whose report is older than `maxAge(node)` ms, and waits at most
    * `budgetMs` for them (answers that come later are kept for the next pass).
    */

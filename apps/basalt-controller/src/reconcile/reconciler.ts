@@ -53,6 +53,8 @@ export interface ReconcilerDeps {
   metrics?: { observePlan(plan: string, result: PlanResult): void; forgetPlan(plan: string): void };
   /** False when this replica is not (or no longer) the leader. */
   mayWrite(): boolean;
+  /** A background action ended (see ExecutorDeps.settled). */
+  settled?(): void;
   /** Least time between two status writes of one plan, unless its phase changes. */
   statusIntervalMs?: number;
 }
@@ -69,6 +71,13 @@ export class Reconciler {
   readonly executor: ActionExecutor;
   readonly #written = new Map<string, { at: number; status: PlanStatus }>();
   readonly #known = new Set<string>();
+  /**
+   * After a pass: when the next one is due though nothing in the cluster changes (ms since the
+   * epoch) — the earliest of the planner's deadlines, the next agent status due, a held-back node's
+   * retry and a status write held back by the write interval. Undefined: only a change can matter.
+   */
+  nextDue: number | undefined;
+  #due: number[] = [];
 
   constructor(deps: ReconcilerDeps) {
     this.#d = deps;
@@ -80,19 +89,25 @@ export class Reconciler {
       now: deps.now,
       telemetry: deps.telemetry,
       mayWrite: deps.mayWrite,
+      ...(deps.settled ? { settled: deps.settled } : {}),
     });
   }
 
   async pass(): Promise<PlanPass[]> {
     const d = this.#d;
+    this.#due = [];
     const scoped = scopePlans(d.plans.values(), d.nodes.values());
     const inScope = scoped.flatMap((s) => s.nodes);
+    // The simulated agent reads the Node itself (no request), so its status is always fresh.
     const simulated = d.agent.kind === "simulated";
-    await d.statuses.refresh(inScope, (n) => {
+    const maxAge = (n: NodeObject) => {
       if (simulated) return 0;
       const phase = readUpgradeAnnotations(n.annotations).upgrade?.phase;
       return phase && isInProgress(phase) ? 2_000 : 60_000;
-    });
+    };
+    await d.statuses.refresh(inScope, maxAge);
+    const statusDue = d.statuses.nextDue(inScope, maxAge);
+    if (statusDue !== undefined) this.#due.push(statusDue);
     d.statuses.retain(new Set(d.nodes.keys()));
     const now = d.now();
     const { pods, pdbs } = this.#podsAndPdbs();
@@ -116,6 +131,7 @@ export class Reconciler {
       };
       const result = planRollout(state, s.spec, now);
       passes.push({ plan: name, result });
+      if (result.nextDeadline !== undefined) this.#due.push(result.nextDeadline);
       d.metrics?.observePlan(name, result);
       if (!d.mayWrite()) continue;
       await this.executor.execute(result.actions, name);
@@ -123,6 +139,9 @@ export class Reconciler {
       const status = planStatus(this.#statusInput(s.plan, now, { result, target: targetKey(s.spec.target) }));
       await this.#writeStatus(s.plan, status);
     }
+    const held = this.executor.nextRetry();
+    if (held !== undefined) this.#due.push(held);
+    this.nextDue = this.#due.length === 0 ? undefined : Math.min(...this.#due);
     for (const name of [...this.#known]) {
       if (!d.plans.has(name)) {
         this.#known.delete(name);
@@ -173,7 +192,11 @@ export class Reconciler {
     if (!statusChanged(previous, status)) return;
     const now = d.now();
     const phaseChanged = (previous as PlanStatus | undefined)?.phase !== status.phase;
-    if (last && !phaseChanged && now - last.at < (d.statusIntervalMs ?? 1000)) return;
+    const interval = d.statusIntervalMs ?? 1000;
+    if (last && !phaseChanged && now - last.at < interval) {
+      this.#due.push(last.at + interval);
+      return;
+    }
     status.lastUpdateTime = new Date(now).toISOString();
     try {
       const written = await d.planWrites.writeStatus(plan.name, status);

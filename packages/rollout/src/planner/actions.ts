@@ -101,6 +101,12 @@ export interface PlanResult {
   actions: Action[];
   nodes: NodeDecision[];
   summary: PlanSummary;
+  /**
+   * The next instant (ms since the epoch) at which the clock alone would change this answer (a window
+   * opens, a soak ends, a timeout passes); absent when only a change in the cluster can. The control
+   * loop plans again then, or sooner on a watch event.
+   */
+  nextDeadline?: number;
 }
 
 /** Reason codes that mean a node is held back (not acted on) — counted in status, metrics and --blocked. */

@@ -7,6 +7,7 @@ import {
   actionList,
   cluster,
   decision,
+  done,
   names,
   node,
   ours,
@@ -26,8 +27,6 @@ interface Case {
 }
 
 const four = () => names(4).map((n) => node(n));
-const done = (name: string, batch: number, agoSeconds: number) =>
-  node(name, { versions: { os: "1.1.0" }, upgrade: upgrade("done", { batch, agoSeconds }) });
 const saturdayNights: MaintenanceWindow = { days: ["Sat"], start: "02:00", end: "05:00", timeZone: "UTC" };
 const mondayMorning: MaintenanceWindow = { days: ["Mon"], start: "09:00", end: "12:00", timeZone: "UTC" };
 

@@ -1,6 +1,7 @@
 import type { Action, NodeDecision, NodeStatus, PlanResult, PlanSummary, ReasonCode } from "./actions.ts";
 import { type BudgetLedger, budgetBlock, createBudgetLedger, resolveQuantity, takeBudget } from "./budget.ts";
 import type { ClusterState, PodSnapshot } from "./cluster-state.ts";
+import { nextDeadline } from "./deadline.ts";
 import { stepNode } from "./node-step.ts";
 import { isInProgressStatus, type NodeView, viewNode } from "./node-view.ts";
 import { createPdbLedger, pdbWaitReason, podsToDrain, reserveFor, startBlocker } from "./pdb-ledger.ts";
@@ -125,7 +126,10 @@ export function plan(state: ClusterState, planSpec: UpgradePlanSpec, now: number
   }
   const nodes = views.map((v) => decisions.get(v.node.name)!);
   const summary = summarize(views, before, { failed: failed.length, maxFailed, window, stage, paused, lane });
-  return { actions, nodes, summary };
+  const deadline = nextDeadline({ views, spec, window, stage, now });
+  return deadline === undefined
+    ? { actions, nodes, summary }
+    : { actions, nodes, summary, nextDeadline: deadline };
 }
 
 /** Node order: natural, so n2 goes before n10. */

@@ -41,7 +41,7 @@ export interface Stage {
   /** Named canaries: only these may join batch 0. */
   only?: ReadonlySet<string>;
   /** Set when no node may start: why. */
-  wait?: { code: ReasonCode; reason: string };
+  wait?: { code: ReasonCode; reason: string; until?: number };
 }
 
 const finished: ReadonlySet<NodeStatus> = new Set(["done", "failed", "rolledBack"]);
@@ -85,7 +85,7 @@ export function currentStage(input: ProgressionInput): Stage {
   const soakEnd = Math.max(...inBatch.map((m) => m.since)) + input.soakSeconds * 1000;
   if (input.now < soakEnd) {
     const reason = `soaking ${stageName(k)} until ${describeClock(soakEnd, input.now)}`;
-    return { ...open(k, inBatch.length), wait: { code: "soak", reason } };
+    return { ...open(k, inBatch.length), wait: { code: "soak", reason, until: soakEnd } };
   }
   return open(k + 1, 0);
 }

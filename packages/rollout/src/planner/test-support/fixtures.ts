@@ -60,6 +60,11 @@ export function ours(
   });
 }
 
+/** A node that finished the new target in `batch`, `agoSeconds` before t0. */
+export function done(name: string, batch: number, agoSeconds: number): NodeSnapshot {
+  return node(name, { versions: { os: newOs }, upgrade: upgrade("done", { batch, agoSeconds }) });
+}
+
 export function pod(
   name: string,
   nodeName: string,
