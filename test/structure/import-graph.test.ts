@@ -94,3 +94,17 @@ test("import specifiers: static, type-only, re-exports, dynamic and side-effect 
     "reflect-metadata",
   ]);
 });
+
+test("the README's Layout names folders that exist, and every app and package", () => {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const block = /## Layout\n[\s\S]*?```\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+  assert.ok(block.length > 0, "README has a Layout block");
+  // Paths: the first word of a line, and the second column ("test/k8s", "tools/").
+  const named = [
+    ...block.matchAll(/(?:^|\s{2,})((?:apps|packages|proto|deploy|test|bench|tools)\/[\w./-]*)/gm),
+  ].map((m) => m[1]!.replace(/\/$/, ""));
+  assert.ok(named.length > 10, `found ${named.join(", ")}`);
+  for (const path of named)
+    assert.ok(existsSync(join(root, path)), `README Layout names ${path}, which does not exist`);
+  for (const w of readWorkspaces(root)) assert.ok(named.includes(w.dir), `README Layout omits ${w.dir}`);
+});
