@@ -52,31 +52,31 @@ test("evictions through the Eviction API honour a PodDisruptionBudget (minAvaila
   );
 
   await create(`/apis/apps/v1/namespaces/${ns}/deployments`, {
-      metadata: { name: app },
-      spec: {
-        replicas: 4,
-        selector: { matchLabels: { app } },
-        template: {
-          // Pods take 2 s to become Ready (a realistic start-up; kwok would make them Ready at
-          // once): the window in which the budget is spent and must refuse the second eviction.
-          metadata: { labels: { app }, annotations: { [kwokPodReadyDelayAnnotation]: readyDelay } },
-          spec: {
-            containers: [{ name: app, image: "registry.invalid/web:1" }],
-            terminationGracePeriodSeconds: 0,
-            // Spread by Node; a cordoned (tainted) Node stops counting as a place to spread to, so
-            // the drained Node's Pods can all be replaced on the other two.
-            topologySpreadConstraints: [
-              {
-                maxSkew: 1,
-                topologyKey: "kubernetes.io/hostname",
-                whenUnsatisfiable: "DoNotSchedule",
-                nodeTaintsPolicy: "Honor",
-                labelSelector: { matchLabels: { app } },
-              },
-            ],
-          },
+    metadata: { name: app },
+    spec: {
+      replicas: 4,
+      selector: { matchLabels: { app } },
+      template: {
+        // Pods take 2 s to become Ready (a realistic start-up; kwok would make them Ready at
+        // once): the window in which the budget is spent and must refuse the second eviction.
+        metadata: { labels: { app }, annotations: { [kwokPodReadyDelayAnnotation]: readyDelay } },
+        spec: {
+          containers: [{ name: app, image: "registry.invalid/web:1" }],
+          terminationGracePeriodSeconds: 0,
+          // Spread by Node; a cordoned (tainted) Node stops counting as a place to spread to, so
+          // the drained Node's Pods can all be replaced on the other two.
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: "kubernetes.io/hostname",
+              whenUnsatisfiable: "DoNotSchedule",
+              nodeTaintsPolicy: "Honor",
+              labelSelector: { matchLabels: { app } },
+            },
+          ],
         },
       },
+    },
   });
   await create(`/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets`, {
     metadata: { name: app },
@@ -84,7 +84,11 @@ test("evictions through the Eviction API honour a PodDisruptionBudget (minAvaila
   });
 
   const pods = async () =>
-    listAll(kube, { path: `/api/v1/namespaces/${ns}/pods`, labelSelector: `app=${app}` }, (raw) => raw as Pod);
+    listAll(
+      kube,
+      { path: `/api/v1/namespaces/${ns}/pods`, labelSelector: `app=${app}` },
+      (raw) => raw as Pod,
+    );
   const original = await waitFor(
     async () => {
       const ready = (await pods()).filter(isReady);
@@ -111,7 +115,9 @@ test("evictions through the Eviction API honour a PodDisruptionBudget (minAvaila
         metadata: { generation: number };
         status?: { observedGeneration?: number; disruptionsAllowed?: number };
       }>(`/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets/${app}`);
-      return pdb.status?.observedGeneration === pdb.metadata.generation && pdb.status?.disruptionsAllowed === 1;
+      return (
+        pdb.status?.observedGeneration === pdb.metadata.generation && pdb.status?.disruptionsAllowed === 1
+      );
     },
     30_000,
     "PDB status: 1 disruption allowed",
@@ -125,7 +131,10 @@ test("evictions through the Eviction API honour a PodDisruptionBudget (minAvaila
 
   // A dry run asks without evicting: the budget allows one, so it would go.
   const [first, second] = victims.map((p) => p.metadata.name);
-  assert.deepEqual(await evictPod(kube, ns, first!, { dryRun: true }), { outcome: "evicted", pod: `${ns}/${first}` });
+  assert.deepEqual(await evictPod(kube, ns, first!, { dryRun: true }), {
+    outcome: "evicted",
+    pod: `${ns}/${first}`,
+  });
   assert.equal((await pods()).filter(isReady).length, 4, "a dry run evicts nothing");
   assert.deepEqual(await evictPod(kube, ns, first!), { outcome: "evicted", pod: `${ns}/${first}` });
 

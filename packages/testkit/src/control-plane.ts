@@ -1,11 +1,11 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BasaltError } from "@basalt/machinery";
 import type { KubeClient } from "@basalt/kube";
+import { BasaltError } from "@basalt/machinery";
 import { k8sBinDir } from "./bin-dir.ts";
 import { Component } from "./component.ts";
-import { controlPlaneArgs, type ControlPlanePorts, type ControlPlanePaths } from "./control-plane-args.ts";
+import { type ControlPlanePaths, type ControlPlanePorts, controlPlaneArgs } from "./control-plane-args.ts";
 import { kubeconfigDocument, writeKubeconfig } from "./kubeconfig.ts";
 import { freePorts } from "./net.ts";
 import { createServiceAccountKeys, createTestCa, issueCert, type TestCa } from "./pki.ts";

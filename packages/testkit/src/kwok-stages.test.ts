@@ -12,13 +12,10 @@ interface Stage {
 test("the simulation's stages are the vendored ones with the power gate and kept transition times", () => {
   const stages = parseAllDocuments(simulationStagesYaml()).map((d) => d.toJS() as Stage);
   const byName = new Map(stages.map((s) => [s.metadata.name, s]));
-  assert.deepEqual([...byName.keys()], [
-    "node-initialize",
-    "node-heartbeat-with-lease",
-    "pod-ready",
-    "pod-complete",
-    "pod-delete",
-  ]);
+  assert.deepEqual(
+    [...byName.keys()],
+    ["node-initialize", "node-heartbeat-with-lease", "pod-ready", "pod-complete", "pod-delete"],
+  );
   const gated = (name: string) =>
     byName.get(name)?.spec.selector?.matchExpressions?.some((e) => e.key.includes(simKeys.power)) ?? false;
   assert.ok(gated("node-initialize") && gated("node-heartbeat-with-lease"));

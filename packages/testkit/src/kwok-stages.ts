@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { simKeys } from "@basalt/rollout";
 import { BasaltError } from "@basalt/machinery";
+import { simKeys } from "@basalt/rollout";
 import { parseAllDocuments, stringify } from "yaml";
 import { kwokStagesPath } from "./kwok.ts";
 
@@ -26,9 +26,13 @@ interface StageDoc {
 function rewrite(stage: StageDoc, from: string, to: string): void {
   const template = stage.spec.next?.statusTemplate ?? "";
   if (!template.includes(from))
-    throw new BasaltError("failed_precondition", `kwok stage ${stage.metadata.name}: no "${from}" to rewrite`, {
-      hint: `check ${kwokStagesPath} against packages/testkit/src/kwok-stages.ts`,
-    });
+    throw new BasaltError(
+      "failed_precondition",
+      `kwok stage ${stage.metadata.name}: no "${from}" to rewrite`,
+      {
+        hint: `check ${kwokStagesPath} against packages/testkit/src/kwok-stages.ts`,
+      },
+    );
   stage.spec.next!.statusTemplate = template.replaceAll(from, to);
 }
 
@@ -50,7 +54,11 @@ export function simulationStagesYaml(path = kwokStagesPath): string {
       rewrite(stage, creationTime, "{{ $lastTransitionTime := $now }}");
     if (stage.metadata.name === "node-heartbeat-with-lease") {
       rewrite(stage, "{{ range NodeConditions }}", "{{ range .status.conditions }}");
-      rewrite(stage, "lastTransitionTime: {{ $lastTransitionTime | Quote }}", "lastTransitionTime: {{ .lastTransitionTime | Quote }}");
+      rewrite(
+        stage,
+        "lastTransitionTime: {{ $lastTransitionTime | Quote }}",
+        "lastTransitionTime: {{ .lastTransitionTime | Quote }}",
+      );
     }
   }
   return docs.map((d) => stringify(d, { lineWidth: 0 })).join("---\n");

@@ -54,7 +54,12 @@ export async function waitForControllers(
     waitFor(healthz(ports.scheduler), timeoutMs, "kube-scheduler /healthz", opts),
     waitFor(
       async () =>
-        Boolean(await cp.kube.request({ method: "GET", path: "/api/v1/namespaces/default/serviceaccounts/default" })),
+        Boolean(
+          await cp.kube.request({
+            method: "GET",
+            path: "/api/v1/namespaces/default/serviceaccounts/default",
+          }),
+        ),
       timeoutMs,
       "the default ServiceAccount (created by kube-controller-manager)",
       opts,

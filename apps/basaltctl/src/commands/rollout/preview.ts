@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { BasaltError } from "@basalt/machinery";
 import { parse } from "yaml";
 import type { Command, Row } from "../../cli/command.ts";
-import { clusterState, rollout, instant, kubeFor, kubeOptions } from "./cluster-access.ts";
+import { clusterState, instant, kubeFor, kubeOptions, rollout } from "./cluster-access.ts";
 
 /** A plan file: a whole UpgradePlan object, or just its spec. */
 export function readPlanFile(path: string): { name: string; spec: unknown } {

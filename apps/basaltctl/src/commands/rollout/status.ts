@@ -1,6 +1,6 @@
 import { BasaltError } from "@basalt/machinery";
 import type { Command, Row } from "../../cli/command.ts";
-import { clusterState, rollout, kubeFor, kubeLib, kubeOptions } from "./cluster-access.ts";
+import { clusterState, kubeFor, kubeLib, kubeOptions, rollout } from "./cluster-access.ts";
 
 /**
  * `basaltctl rollout status PLAN [--node X] [--blocked]`: each node's phase, since when, and why —
