@@ -49,7 +49,13 @@ test("one abort listener for the whole run, however many sleeps", async () => {
     return add(...args);
   }) as typeof add;
   let passes = 0;
-  const loop = new ControlLoop({ pass: async () => (passes++, Date.now() + 5), maxIdleMs: 1000 });
+  const loop = new ControlLoop({
+    pass: async () => {
+      passes++;
+      return Date.now() + 5;
+    },
+    maxIdleMs: 1000,
+  });
   const running = loop.run(stop.signal);
   await sleep(150);
   stop.abort();

@@ -3,18 +3,7 @@ import { test } from "node:test";
 import type { ClusterState } from "./cluster-state.ts";
 import type { MaintenanceWindow, UpgradePlanSpec } from "./plan-spec.ts";
 import { plan } from "./planner.ts";
-import {
-  actionList,
-  cluster,
-  decision,
-  done,
-  names,
-  node,
-  ours,
-  spec,
-  t0,
-  upgrade,
-} from "./test-support/fixtures.ts";
+import { actionList, cluster, decision, done, names, node, ours, spec, t0 } from "./test-support/fixtures.ts";
 
 interface Case {
   name: string;
