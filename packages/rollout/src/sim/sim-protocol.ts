@@ -15,6 +15,11 @@ export const simKeys = {
   /** What it ran before its last upgrade, for rollback. */
   previousOs: "sim.basalt.dev/previous-os",
   previousKubelet: "sim.basalt.dev/previous-kubelet",
+  /**
+   * The id of the request whose versions the node already boots: written with them, so working out
+   * the boot again (the simulator steps a node many times through one reboot) changes nothing.
+   */
+  bootedRequest: "sim.basalt.dev/booted-request",
   /** "off" while the simulated node is rebooting. */
   power: "sim.basalt.dev/power",
   /** "true": the simulated OS asks for a reboot (agent mode's /var/run/reboot-required). */

@@ -53,3 +53,30 @@ test("a new image that does not boot brings the old one back; rollback restores 
   });
   assert.equal(back.annotations[simKeys.osVersion], "1.0.0");
 });
+
+/** Applies what afterBoot says to the node, as the simulator's patches do (versions and kubelet). */
+function boot(n: NodeObject, request: Parameters<typeof afterBoot>[1]): NodeObject {
+  const b = afterBoot(n, request);
+  const annotations = { ...n.annotations };
+  for (const [k, v] of Object.entries(b.annotations)) {
+    if (v === null) delete annotations[k];
+    else annotations[k] = v;
+  }
+  return { ...n, annotations, ...(b.kubelet ? { kubeletVersion: b.kubelet } : {}), bootId: b.bootId };
+}
+
+test("an upgrade worked out again and again through its reboot keeps the old version as the other slot's", () => {
+  const upgrade = { op: "upgrade" as const, os: "1.1.0", kubernetes: "v1.34.4", at: 0, id: "u1" };
+  let n = node({});
+  for (let i = 0; i < 3; i++) n = boot(n, upgrade);
+  assert.equal(n.annotations[simKeys.osVersion], "1.1.0");
+  assert.equal(n.annotations[simKeys.previousOs], "1.0.0");
+  assert.equal(n.kubeletVersion, "v1.34.4");
+  assert.equal(n.annotations[simKeys.previousKubelet], "v1.33.0");
+  // A rollback after the successful boot goes back to the old versions, and keeps the new as the other slot's.
+  const rollback = { op: "rollback" as const, at: 1, id: "r1" };
+  for (let i = 0; i < 3; i++) n = boot(n, rollback);
+  assert.equal(n.annotations[simKeys.osVersion], "1.0.0");
+  assert.equal(n.kubeletVersion, "v1.33.0");
+  assert.equal(n.annotations[simKeys.previousOs], "1.1.0");
+});

@@ -41,7 +41,13 @@ export function simStep(request: SimRequest, now: number, installMs: number, reb
   return "back";
 }
 
-/** The versions and annotations a node comes back with after `request`. */
+/**
+ * The versions and annotations a node comes back with after `request`, like an A/B node: an upgrade
+ * boots the new versions and keeps the old ones as the other slot's; a rollback boots the other
+ * slot's and keeps the ones it left. Idempotent per request: once the node's annotations say it
+ * boots `request` (simKeys.bootedRequest), nothing moves again — the simulator works a node out
+ * many times through one reboot, and must not take the new version for the old one.
+ */
 export function afterBoot(node: NodeObject, request: SimRequest) {
   const a = node.annotations;
   const failure = a[simKeys.fail] as SimFailure | undefined;
@@ -52,6 +58,9 @@ export function afterBoot(node: NodeObject, request: SimRequest) {
     [simKeys.power]: null,
     [simKeys.rebootRequired]: null,
   };
+  const bootId = `${node.name}-${request.id}`;
+  if (a[simKeys.bootedRequest] === request.id) return { annotations, kubelet, bootId };
+  annotations[simKeys.bootedRequest] = request.id;
   let next = { os, kubelet };
   if (request.op === "upgrade" && failure !== "boot-old") {
     next = { os: request.os ?? os, kubelet: request.kubernetes ?? kubelet };
@@ -60,11 +69,14 @@ export function afterBoot(node: NodeObject, request: SimRequest) {
   }
   if (request.op === "rollback") {
     next = { os: a[simKeys.previousOs] ?? os, kubelet: a[simKeys.previousKubelet] ?? kubelet };
+    // The slot rolled back from now holds what the node ran.
+    if (os) annotations[simKeys.previousOs] = os;
+    if (kubelet) annotations[simKeys.previousKubelet] = kubelet;
     annotations[simKeys.healthy] = null;
   }
   if (request.op === "upgrade" && failure === "unhealthy") annotations[simKeys.healthy] = "false";
   if (next.os) annotations[simKeys.osVersion] = next.os;
-  return { annotations, kubelet: next.kubelet, bootId: `${node.name}-${request.id}` };
+  return { annotations, kubelet: next.kubelet, bootId };
 }
 
 function readyCondition(ready: boolean, now: number) {
