@@ -178,6 +178,32 @@ test("upgrade: upgrading, then the agent, then rebooting", async () => {
   );
 });
 
+test("an upgrade re-aimed at a changed target records the new target and the boot it is asked from", async () => {
+  // State for target os=2 from before the node's first reboot (no boot ID recorded then: boot-0).
+  const h = harness({ phase: "rebooting", ours: true });
+  h.node.annotations[annotationKeys.bootId] = "boot-0";
+  await h.executor.execute(
+    [
+      {
+        kind: "upgrade",
+        node: "n1",
+        reason: "the target changed",
+        target: { os: { version: "3", bundleUrl: "https://x.test/3" } },
+      },
+    ],
+    "p",
+  );
+  await h.executor.idle();
+  const state = readUpgradeAnnotations(h.node.annotations).upgrade;
+  assert.equal(state?.target, "os=3");
+  assert.equal(state?.bootId, "boot-1", "rebooted means: since this upgrade call");
+  assert.equal(state?.phase, "rebooting");
+  assert.deepEqual(
+    h.patches.map((p) => p.annotations?.[annotationKeys.phase]),
+    ["upgrading", "rebooting"],
+  );
+});
+
 test("an agent that refuses for good fails the node with the reason", async () => {
   const h = harness({
     phase: "draining",

@@ -56,6 +56,8 @@ interface StateChange {
   rebootFrom?: string;
   /** The target key the state is for (an upgrade re-aimed at a changed target). */
   target?: string;
+  /** The boot ID the node had when the agent was last asked to upgrade it (see #upgrade). */
+  bootId?: string;
   unschedulable?: boolean;
   fresh?: NodeUpgradeState;
   resourceVersion?: string;
@@ -250,10 +252,15 @@ export class ActionExecutor {
    */
   async #upgrade(node: NodeObject, a: Extract<Action, { kind: "upgrade" }>, plan: string): Promise<void> {
     const { upgrade } = readUpgradeAnnotations(node.annotations);
-    if (upgrade?.phase !== "upgrading") {
+    // The boot this upgrade is asked for from: "rebooted" means rebooted since the last upgrade call,
+    // so a node re-aimed at a changed target after its first reboot is not taken for one that
+    // rebooted into the wrong version.
+    const bootId = bootIdOf(node);
+    const target = targetKey(a.target);
+    if (upgrade?.phase !== "upgrading" || upgrade.bootId !== bootId || upgrade.target !== target) {
       // No Event here: UpgradeStarted and Upgraded (or UpgradeFailed) bracket it, and at thousands
       // of nodes every Event is a request.
-      await this.#record(node, { phase: "upgrading", lastError: null, target: targetKey(a.target) });
+      await this.#record(node, { phase: "upgrading", lastError: null, target, bootId });
     }
     if (!this.#d.mayWrite()) return;
     try {
@@ -348,6 +355,7 @@ export class ActionExecutor {
       if (change.pdbs) next.pdbs = change.pdbs;
       if (change.target) next.target = change.target;
       if (change.rebootFrom) next.rebootFrom = change.rebootFrom;
+      if (change.bootId) next.bootId = change.bootId;
     }
     const cordonedByUs = change.unschedulable === undefined ? current.cordonedByUs : change.unschedulable;
     const patch = {
