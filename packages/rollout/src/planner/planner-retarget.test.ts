@@ -23,7 +23,7 @@ import {
  * The node states below are for the old target (os 1.0.9); the plan now says os 1.1.0.
  */
 const oldKey = "os=1.0.9";
-const oldState = (phase: UpgradePhase, agoSeconds = 30) => ({
+const oldState = (agoSeconds = 30) => ({
   target: oldKey,
   agoSeconds,
   bootId: "n1-boot-0",
