@@ -255,3 +255,40 @@ test("rollback records rolledBack with the boot ID the reboot will leave", async
   assert.equal(h.phase(), "rolledBack");
   assert.equal(h.node.annotations[annotationKeys.rebootFrom], "boot-1");
 });
+
+test("nothing is done for a plan edited or deleted since the pass read it (checked before each write)", async () => {
+  let agentCalls = 0;
+  const h = harness({
+    phase: "draining",
+    ours: true,
+    agent: {
+      upgrade: async () => {
+        agentCalls++;
+        return { message: "ok" };
+      },
+    },
+  });
+  const upgrade = {
+    kind: "upgrade" as const,
+    node: "n1",
+    reason: "go",
+    target: { os: { version: "2", bundleUrl: "https://x.test/b" } },
+  };
+  // Changed before the action starts: nothing at all.
+  await h.executor.execute([upgrade], "p", () => false);
+  await h.executor.idle();
+  assert.equal(h.patches.length, 0);
+  assert.equal(agentCalls, 0);
+  // Changed while it runs (the plan is deleted as "upgrading" is written): the agent is not asked.
+  let current = true;
+  const writes = h.patches.length;
+  const onPatch = h.patches.push.bind(h.patches);
+  h.patches.push = (...p) => {
+    current = false;
+    return onPatch(...p);
+  };
+  await h.executor.execute([upgrade], "p", () => current);
+  await h.executor.idle();
+  assert.equal(h.patches.length, writes + 1, "only the write that was already going out");
+  assert.equal(agentCalls, 0);
+});

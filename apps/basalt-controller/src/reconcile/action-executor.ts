@@ -69,6 +69,8 @@ export class ActionExecutor {
   readonly #busy = new Set<string>();
   /** Node → time before which it is not acted on again. */
   readonly #holdUntil = new Map<string, number>();
+  /** Per node with an action under way: whether its plan is still the one planned from. */
+  readonly #current = new Map<string, () => boolean>();
   /**
    * Pods evicted in the last few seconds: the cache shows them terminating only once the watch says
    * so, and asking again in between would only cost requests.
@@ -94,18 +96,29 @@ export class ActionExecutor {
    * Those actions only move a node along or free its slot, and a slot is freed only once the write
    * that frees it has landed: nothing the next pass decides can go over the budget because of them.
    */
-  async execute(actions: readonly Action[], plan: string, concurrency = 32): Promise<void> {
+  /**
+   * `current` says whether the plan is still the one the pass planned from (same generation, not
+   * being deleted); it is asked before each action starts and before each write or agent call, so an
+   * edit or a delete that lands mid-pass stops the actions planned from the old spec.
+   */
+  async execute(
+    actions: readonly Action[],
+    plan: string,
+    current: () => boolean = () => true,
+    concurrency = 32,
+  ): Promise<void> {
     if (!this.#d.mayWrite()) return;
     const now = this.#d.now();
     const todo = actions.filter(
       (a): a is NodeAction =>
         a.kind !== "pause" && !this.#busy.has(a.node) && (this.#holdUntil.get(a.node) ?? 0) <= now,
     );
-    for (const a of todo) if (a.kind !== "cordon") this.#background(a.node, () => this.#run(a, plan));
+    for (const a of todo)
+      if (a.kind !== "cordon") this.#background(a.node, () => this.#run(a, plan, current));
     await pool(
       todo.filter((a) => a.kind === "cordon"),
       concurrency,
-      (a) => this.#run(a, plan),
+      (a) => this.#run(a, plan, current),
     );
   }
 
@@ -125,17 +138,22 @@ export class ActionExecutor {
     while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
   }
 
-  async #run(a: NodeAction, plan: string): Promise<void> {
+  async #run(a: NodeAction, plan: string, current: () => boolean): Promise<void> {
+    if (!current()) return;
+    this.#current.set(a.node, current);
     try {
       await this.#one(a, plan);
       this.#d.telemetry.metrics.action(a.kind, "ok");
     } catch (err) {
       this.#d.telemetry.metrics.action(a.kind, "error");
       const e = toBasaltError(err);
-      this.#d.telemetry.log.warn(
+      (e.code === "canceled" ? this.#d.telemetry.log.info : this.#d.telemetry.log.warn).call(
+        this.#d.telemetry.log,
         { node: a.node, action: a.kind, code: e.code, err: e.message },
         "action failed",
       );
+    } finally {
+      this.#current.delete(a.node);
     }
   }
 
@@ -263,6 +281,7 @@ export class ActionExecutor {
       await this.#record(node, { phase: "upgrading", lastError: null, target, bootId });
     }
     if (!this.#d.mayWrite()) return;
+    this.#checkPlan(node.name);
     try {
       const accepted = await this.#d.agent.upgrade(nodeRef(this.#d.node(node.name) ?? node), a.target);
       const now = this.#d.node(node.name);
@@ -277,6 +296,7 @@ export class ActionExecutor {
 
   async #rollback(node: NodeObject, a: Extract<Action, { kind: "rollback" }>, plan: string): Promise<void> {
     if (!this.#d.mayWrite()) return;
+    this.#checkPlan(node.name);
     try {
       // The boot ID from before the call: the node may be down and up again before we record.
       const rebootFrom = bootIdOf(this.#d.node(node.name) ?? node);
@@ -364,12 +384,19 @@ export class ActionExecutor {
       ...(change.resourceVersion ? { resourceVersion: change.resourceVersion } : {}),
     };
     if (!this.#d.mayWrite()) throw new BasaltError("failed_precondition", "not the leader: not writing");
+    this.#checkPlan(node.name);
     const written = await this.#d.writes.patchNode(node.name, patch);
     this.#d.observeNode(written);
     const before = current.upgrade;
     if (before && next && before.phase !== next.phase) {
       this.#d.telemetry.metrics.phaseDone(before.phase, Math.max(0, (now - before.since) / 1000));
     }
+  }
+
+  /** Refuses a write or agent call for a plan edited or deleted since the pass read it. */
+  #checkPlan(node: string): void {
+    if (this.#current.get(node)?.() === false)
+      throw new BasaltError("canceled", "the plan changed or is being deleted since this pass read it");
   }
 
   #event(node: NodeObject, plan: string, type: "Normal" | "Warning", reason: string, message: string): void {

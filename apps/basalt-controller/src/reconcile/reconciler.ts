@@ -134,7 +134,12 @@ export class Reconciler {
       if (result.nextDeadline !== undefined) this.#due.push(result.nextDeadline);
       d.metrics?.observePlan(name, result);
       if (!d.mayWrite()) continue;
-      await this.executor.execute(result.actions, name);
+      const generation = s.plan.generation;
+      const current = () => {
+        const p = d.plans.get(name);
+        return p !== undefined && p.generation === generation && !p.deleting;
+      };
+      await this.executor.execute(result.actions, name, current);
       this.#nodeReasons(result);
       const status = planStatus(this.#statusInput(s.plan, now, { result, target: targetKey(s.spec.target) }));
       await this.#writeStatus(s.plan, status);

@@ -54,6 +54,8 @@ export interface PdbObject extends Cached {
 
 export interface PlanObject extends Cached {
   name: string;
+  /** The plan is being deleted (deletionTimestamp set): no new step may start for it. */
+  deleting?: boolean;
   uid: string;
   generation: number;
   created: number;
@@ -170,6 +172,7 @@ export function toPlan(raw: unknown): PlanObject {
     created: Date.parse(m.creationTimestamp ?? "") || 0,
     spec: r.spec,
   };
+  if (m.deletionTimestamp) plan.deleting = true;
   if (r.status) plan.status = r.status as Record<string, unknown>;
   return plan;
 }
