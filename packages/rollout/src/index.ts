@@ -39,7 +39,7 @@ export {
   toPlan,
   toPod,
 } from "./cluster/resources.ts";
-export { upgradePlanCrd, upgradePlanPath } from "./crd/upgrade-plan-crd.ts";
+export { planFinalizer, upgradePlanCrd, upgradePlanPath } from "./crd/upgrade-plan-crd.ts";
 export type {
   Action,
   ActionKind,
@@ -66,6 +66,7 @@ export type {
   UpgradePhase,
 } from "./planner/cluster-state.ts";
 export { isInProgress, pdbKey, podKey, upgradePhases } from "./planner/cluster-state.ts";
+export { type HandBack, type HandBackNode, handBack } from "./planner/hand-back.ts";
 export { describeTarget } from "./planner/node-step.ts";
 export { bootIdOf } from "./planner/node-view.ts";
 export type {

@@ -5,7 +5,7 @@ import { waitFor } from "@basalt/testkit";
 
 /** UpgradePlans for tests: create one, read its status, wait for a condition on it. */
 export interface PlanObject {
-  metadata: { name: string; generation: number };
+  metadata: { name: string; generation: number; finalizers?: string[]; deletionTimestamp?: string };
   spec: UpgradePlanSpec;
   status?: PlanStatus;
 }

@@ -122,6 +122,26 @@ export class ActionExecutor {
     );
   }
 
+  /**
+   * Hands nodes of a deleted plan back: clears their upgrade annotations and lifts our cordon where
+   * `uncordon` says so, in one patch each. Skips a node with an action still under way.
+   */
+  async release(nodes: readonly { node: string; uncordon: boolean }[]): Promise<void> {
+    await pool(nodes, 16, async ({ node: name, uncordon }) => {
+      const node = this.#d.node(name);
+      if (!node || this.#busy.has(name) || !this.#d.mayWrite()) return;
+      try {
+        const written = await this.#d.writes.patchNode(name, {
+          annotations: upgradeAnnotationsPatch(undefined, false),
+          ...(uncordon ? { unschedulable: false } : {}),
+        });
+        this.#d.observeNode(written);
+      } catch (err) {
+        this.#d.telemetry.log.warn({ node: name, err: toBasaltError(err).message }, "node not handed back");
+      }
+    });
+  }
+
   /** When the first node held back after a failure may be acted on again (ms since the epoch), if any. */
   nextRetry(): number | undefined {
     const now = this.#d.now();

@@ -10,6 +10,7 @@ const plan = (name: string, created: number, pool?: string, spec?: unknown): Pla
   uid: name,
   generation: 1,
   created,
+  finalizers: [],
   spec: spec ?? {
     target: { os: { version: "1", bundleUrl: "https://x.test/b" } },
     budget: { maxUnavailable: 1 },

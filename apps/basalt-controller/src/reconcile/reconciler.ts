@@ -10,6 +10,7 @@ import type {
 } from "@basalt/rollout";
 import {
   type Condition,
+  handBack,
   isInProgress,
   nodeSnapshot,
   type PdbSnapshot,
@@ -17,6 +18,7 @@ import {
   type PodSnapshot,
   pdbSnapshot,
   pdbsByPod,
+  planFinalizer,
   plan as planRollout,
   planStatus,
   podSnapshot,
@@ -28,7 +30,7 @@ import type { ClusterWrites } from "../k8s/cluster-writes.ts";
 import type { PlanWrites } from "../k8s/plan-writes.ts";
 import { ActionExecutor } from "./action-executor.ts";
 import type { AgentStatusCache } from "./agent-status-cache.ts";
-import { scopePlans } from "./plan-scope.ts";
+import { type ScopedPlan, scopePlans } from "./plan-scope.ts";
 import type { EventRef, Telemetry } from "./telemetry.ts";
 
 /**
@@ -115,6 +117,11 @@ export class Reconciler {
     for (const s of scoped) {
       const name = s.plan.name;
       this.#known.add(name);
+      if (s.plan.deleting) {
+        await this.#handBack(s, now);
+        continue;
+      }
+      await this.#holdWithFinalizer(s.plan);
       if (!s.spec) {
         passes.push({ plan: name, problems: s.problems! });
         await this.#writeStatus(
@@ -155,6 +162,53 @@ export class Reconciler {
       }
     }
     return passes;
+  }
+
+  /**
+   * Puts the controller's finalizer on a plan before acting for it, so deleting the plan waits until
+   * its nodes are handed back. A plan that cannot take it (an old RBAC without patch) is still acted
+   * for, as before finalizers existed; the warning says so.
+   */
+  async #holdWithFinalizer(plan: PlanObject): Promise<void> {
+    const d = this.#d;
+    if (plan.finalizers.includes(planFinalizer) || !d.mayWrite()) return;
+    try {
+      d.observePlan(
+        await d.planWrites.setFinalizers(
+          plan.name,
+          [...plan.finalizers, planFinalizer],
+          plan.resourceVersion,
+        ),
+      );
+    } catch (err) {
+      d.telemetry.log.warn({ plan: plan.name, err: toBasaltError(err).message }, "finalizer not added");
+    }
+  }
+
+  /**
+   * A deleted plan: no new step, each node handed back (released now, or once the upgrade or
+   * rollback running on it has finished), then the finalizer removed so the apiserver lets it go.
+   */
+  async #handBack(s: ScopedPlan, now: number): Promise<void> {
+    const d = this.#d;
+    if (!s.plan.finalizers.includes(planFinalizer)) return;
+    const nodes = s.nodes.map((n) => nodeSnapshot(n, d.statuses.get(n.name)));
+    const h = handBack(nodes, s.spec, now);
+    if (h.nextDeadline !== undefined) this.#due.push(h.nextDeadline);
+    if (!d.mayWrite()) return;
+    await this.executor.release(h.nodes.filter((n) => n.release));
+    if (!h.done) return;
+    try {
+      // Not observed: once the finalizer is gone the apiserver deletes the plan, and the watch says so.
+      await d.planWrites.setFinalizers(
+        s.plan.name,
+        s.plan.finalizers.filter((f) => f !== planFinalizer),
+        s.plan.resourceVersion,
+      );
+      d.telemetry.log.info({ plan: s.plan.name }, "plan deleted: every node handed back");
+    } catch (err) {
+      d.telemetry.log.warn({ plan: s.plan.name, err: toBasaltError(err).message }, "finalizer not removed");
+    }
   }
 
   #podsAndPdbs(): { pods: PodSnapshot[]; pdbs: PdbSnapshot[] } {

@@ -56,6 +56,8 @@ export interface PlanObject extends Cached {
   name: string;
   /** The plan is being deleted (deletionTimestamp set): no new step may start for it. */
   deleting?: boolean;
+  /** metadata.finalizers: the controller's (planFinalizer) holds a deleted plan until its nodes are back. */
+  finalizers: string[];
   uid: string;
   generation: number;
   created: number;
@@ -75,6 +77,7 @@ interface Meta {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   ownerReferences?: { kind: string; controller?: boolean }[];
+  finalizers?: string[];
 }
 
 function kept(map: Record<string, string> | undefined): Record<string, string> {
@@ -171,6 +174,7 @@ export function toPlan(raw: unknown): PlanObject {
     generation: m.generation ?? 0,
     created: Date.parse(m.creationTimestamp ?? "") || 0,
     spec: r.spec,
+    finalizers: m.finalizers ?? [],
   };
   if (m.deletionTimestamp) plan.deleting = true;
   if (r.status) plan.status = r.status as Record<string, unknown>;

@@ -11,6 +11,12 @@ export const upgradePlanVersion = "v1alpha1";
 export const upgradePlanPlural = "upgradeplans";
 export const upgradePlanKind = "UpgradePlan";
 
+/**
+ * The finalizer the controller puts on every plan it acts for: a deleted plan stays (deleting) until
+ * the controller has handed its nodes back (see planner/hand-back.ts), then the controller removes it.
+ */
+export const planFinalizer = "upgrade.basalt.dev/hand-back";
+
 /** The REST path of the plans collection (cluster-scoped). */
 export const upgradePlanPath = `/apis/${upgradePlanGroup}/${upgradePlanVersion}/${upgradePlanPlural}`;
 
