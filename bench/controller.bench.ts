@@ -1,10 +1,10 @@
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { build } from "esbuild";
+import type { UpgradePlanSpec } from "@basalt/rollout";
+import { annotationKeys } from "@basalt/rollout";
 import { freePort, mib, processMemory, waitFor } from "@basalt/testkit";
-import { annotationKeys } from "../apps/basalt-controller/src/planner/annotations.ts";
-import type { UpgradePlanSpec } from "../apps/basalt-controller/src/planner/plan-spec.ts";
+import { build } from "esbuild";
 import { ControllerProcess } from "../test/controller/support/controller-process.ts";
 import { condition, createPlan, getPlan } from "../test/controller/support/plans.ts";
 import { startSimCluster } from "../test/controller/support/sim-cluster.ts";

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { createReadStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { slotBlockDevices } from "../apps/basaltd/src/adapters/linux/slot-block-devices.ts";

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { BasaltError } from "@basalt/machinery";
+import type { NodeRef } from "@basalt/rollout";
+import { nodeAgentContract } from "@basalt/testkit";
 import {
   BasaltNodeAgent,
   endpointAnnotation,
 } from "../../apps/basalt-controller/src/agent/basalt-node-agent.ts";
-import type { NodeRef } from "../../apps/basalt-controller/src/agent/node-agent.ts";
-import { nodeAgentContract } from "../../apps/basalt-controller/src/agent/node-agent-contract.ts";
 import { LocalFleet } from "../support/local-fleet.ts";
 
 /**

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, test } from "node:test";
-import type { UpgradePlanSpec } from "../../apps/basalt-controller/src/planner/plan-spec.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { UpgradePlanSpec } from "@basalt/rollout";
 import { ControllerProcess } from "./support/controller-process.ts";
 import { cordoned, InvariantMonitor } from "./support/invariants.ts";
 import { condition, createPlan, getPlan, waitPlan } from "./support/plans.ts";

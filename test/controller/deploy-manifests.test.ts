@@ -2,10 +2,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { KubeClient, loadKubeconfig } from "@basalt/kube";
 import { type ControlPlane, startControlPlane } from "@basalt/testkit";
 import { parseAllDocuments } from "yaml";
-import { KubeClient } from "../../apps/basalt-controller/src/k8s/kube-client.ts";
-import { loadKubeconfig } from "../../apps/basalt-controller/src/k8s/kubeconfig.ts";
 import { installCrd, installRbac, repoRoot } from "./support/sim-cluster.ts";
 
 /**
@@ -92,6 +91,8 @@ test("RBAC: the controller may do its job and nothing more", async () => {
       { verb: "create", resource: "pods", subresource: "eviction", namespace: "shop" },
       { verb: "list", resource: "poddisruptionbudgets", group: "policy" },
       { verb: "patch", resource: "upgradeplans", subresource: "status", group: "basalt.dev" },
+      // The finalizer that holds a deleted plan until its nodes are handed back.
+      { verb: "patch", resource: "upgradeplans", group: "basalt.dev" },
       {
         verb: "update",
         resource: "leases",
@@ -106,6 +107,7 @@ test("RBAC: the controller may do its job and nothing more", async () => {
       { verb: "update", resource: "nodes", subresource: "status" },
       { verb: "get", resource: "secrets", namespace: "basalt-system" },
       { verb: "update", resource: "upgradeplans", group: "basalt.dev" },
+      { verb: "delete", resource: "upgradeplans", group: "basalt.dev" },
       {
         verb: "update",
         resource: "leases",

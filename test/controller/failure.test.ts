@@ -1,15 +1,13 @@
 import assert from "node:assert/strict";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, test } from "node:test";
-import { upgradePlanPath } from "../../apps/basalt-controller/src/crd/upgrade-plan-crd.ts";
-import { annotationKeys } from "../../apps/basalt-controller/src/planner/annotations.ts";
-import type { UpgradePlanSpec } from "../../apps/basalt-controller/src/planner/plan-spec.ts";
-import { simKeys } from "../../apps/basalt-controller/src/sim/sim-protocol.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { UpgradePlanSpec } from "@basalt/rollout";
+import { annotationKeys, simKeys, upgradePlanPath } from "@basalt/rollout";
 import { ControllerProcess } from "./support/controller-process.ts";
 import { cordoned, InvariantMonitor } from "./support/invariants.ts";
-import { condition, waitPlan, createPlan } from "./support/plans.ts";
+import { condition, createPlan, waitPlan } from "./support/plans.ts";
 import { oldOs, type SimCluster, startSimCluster } from "./support/sim-cluster.ts";
 
 /**

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { allServices, authorizationTable } from "@basalt/api";
-import { nodeTransport } from "@basalt/client";
+import { explainCallError, nodeTransport } from "@basalt/client";
 import { BasaltError, type Role } from "@basalt/machinery";
 import type { DescMethod } from "@bufbuild/protobuf";
 import { type Client, createClient, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { explainCallError } from "@basalt/client";
 import { LocalFleet } from "../support/local-fleet.ts";
 
 let fleet: LocalFleet;

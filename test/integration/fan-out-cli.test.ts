@@ -28,6 +28,21 @@ test("one command, every node answers, each answer tagged", async () => {
   }
 });
 
+test("status: one call per node says where it stands (a reader may ask)", async () => {
+  const reader = fleet.writeClientConfig("reader");
+  const r = await basaltctl(["--basaltconfig", reader, "-o", "json", "status"]);
+  assert.equal(r.code, 0, r.stderr);
+  const answers = lines(r.stdout);
+  assert.deepEqual(answers.map((a) => a.node).sort(), ["node-1", "node-2", "node-3"]);
+  for (const a of answers) {
+    assert.match(a.value.bootId, /^[0-9a-f-]{36}$/);
+    assert.equal(a.value.mode, "agent");
+    assert.equal(a.value.healthy, true, JSON.stringify(a.value));
+  }
+  const table = await basaltctl(["--basaltconfig", admin, "status", "-n", "node-1"]);
+  assert.match(table.stdout, /^NODE\s+VERSION\s+SLOT\s+BLESSED\s+HEALTHY/);
+});
+
 test("a node that is down is reported with its address; the others still answer; exit code 1", async () => {
   await fleet.stopNode("node-2");
   try {

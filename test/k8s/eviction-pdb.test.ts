@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { cordonNode, type EvictionResult, evictPod } from "@basalt/kube";
+import { cordonNode, type EvictionResult, evictPod, listAll } from "@basalt/kube";
 import {
   createKwokNodes,
   kwokPodReadyDelayAnnotation,
@@ -16,72 +16,79 @@ import {
   waitFor,
   waitForNodesReady,
 } from "@basalt/testkit";
-import { AppsV1Api, CoreV1Api, PolicyV1Api, type V1Pod } from "@kubernetes/client-node";
 
 const cluster = useControlPlane({ kwok: true });
 const ns = "drain";
 const app = "web";
 const readyDelay = "2s";
 
-const isReady = (p: V1Pod) =>
+/** The fields of a Pod this test reads. */
+interface Pod {
+  metadata: { name: string; deletionTimestamp?: string };
+  spec: { nodeName?: string };
+  status?: { podIP?: string; conditions?: { type: string; status: string }[] };
+}
+
+const isReady = (p: Pod) =>
   !p.metadata?.deletionTimestamp &&
   (p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false);
 
 test("evictions through the Eviction API honour a PodDisruptionBudget (minAvailable 3 of 4)", async (t) => {
   const cp = cluster();
-  const core = cp.kubeConfig.makeApiClient(CoreV1Api);
-  const apps = cp.kubeConfig.makeApiClient(AppsV1Api);
-  const policy = cp.kubeConfig.makeApiClient(PolicyV1Api);
+  const kube = cp.kube;
+  const get = <T>(path: string) => kube.request<T>({ method: "GET", path });
+  const create = (path: string, body: unknown) => kube.request({ method: "POST", path, body });
 
-  await core.createNamespace({ body: { metadata: { name: ns } } });
+  await create("/api/v1/namespaces", { metadata: { name: ns } });
   const nodes = await createKwokNodes(cp, 3, {
     namePrefix: "drain-node-",
     zones: ["zone-a", "zone-b", "zone-c"],
   });
   await waitForNodesReady(cp, nodes, 30_000, { schedulable: true });
   await waitFor(
-    () => core.readNamespacedServiceAccount({ name: "default", namespace: ns }),
+    () => get(`/api/v1/namespaces/${ns}/serviceaccounts/default`),
     30_000,
     "ServiceAccount drain/default",
   );
 
-  await apps.createNamespacedDeployment({
-    namespace: ns,
-    body: {
-      metadata: { name: app },
-      spec: {
-        replicas: 4,
-        selector: { matchLabels: { app } },
-        template: {
-          // Pods take 2 s to become Ready (a realistic start-up; kwok would make them Ready at
-          // once): the window in which the budget is spent and must refuse the second eviction.
-          metadata: { labels: { app }, annotations: { [kwokPodReadyDelayAnnotation]: readyDelay } },
-          spec: {
-            containers: [{ name: app, image: "registry.invalid/web:1" }],
-            terminationGracePeriodSeconds: 0,
-            // Spread by Node; a cordoned (tainted) Node stops counting as a place to spread to, so
-            // the drained Node's Pods can all be replaced on the other two.
-            topologySpreadConstraints: [
-              {
-                maxSkew: 1,
-                topologyKey: "kubernetes.io/hostname",
-                whenUnsatisfiable: "DoNotSchedule",
-                nodeTaintsPolicy: "Honor",
-                labelSelector: { matchLabels: { app } },
-              },
-            ],
-          },
+  await create(`/apis/apps/v1/namespaces/${ns}/deployments`, {
+    metadata: { name: app },
+    spec: {
+      replicas: 4,
+      selector: { matchLabels: { app } },
+      template: {
+        // Pods take 2 s to become Ready (a realistic start-up; kwok would make them Ready at
+        // once): the window in which the budget is spent and must refuse the second eviction.
+        metadata: { labels: { app }, annotations: { [kwokPodReadyDelayAnnotation]: readyDelay } },
+        spec: {
+          containers: [{ name: app, image: "registry.invalid/web:1" }],
+          terminationGracePeriodSeconds: 0,
+          // Spread by Node; a cordoned (tainted) Node stops counting as a place to spread to, so
+          // the drained Node's Pods can all be replaced on the other two.
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: "kubernetes.io/hostname",
+              whenUnsatisfiable: "DoNotSchedule",
+              nodeTaintsPolicy: "Honor",
+              labelSelector: { matchLabels: { app } },
+            },
+          ],
         },
       },
     },
   });
-  await policy.createNamespacedPodDisruptionBudget({
-    namespace: ns,
-    body: { metadata: { name: app }, spec: { minAvailable: 3, selector: { matchLabels: { app } } } },
+  await create(`/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets`, {
+    metadata: { name: app },
+    spec: { minAvailable: 3, selector: { matchLabels: { app } } },
   });
 
   const pods = async () =>
-    (await core.listNamespacedPod({ namespace: ns, labelSelector: `app=${app}` })).items;
+    listAll(
+      kube,
+      { path: `/api/v1/namespaces/${ns}/pods`, labelSelector: `app=${app}` },
+      (raw) => raw as Pod,
+    );
   const original = await waitFor(
     async () => {
       const ready = (await pods()).filter(isReady);
@@ -104,9 +111,12 @@ test("evictions through the Eviction API honour a PodDisruptionBudget (minAvaila
   // The disruption controller (kube-controller-manager) fills the budget's status.
   await waitFor(
     async () => {
-      const pdb = await policy.readNamespacedPodDisruptionBudget({ name: app, namespace: ns });
+      const pdb = await get<{
+        metadata: { generation: number };
+        status?: { observedGeneration?: number; disruptionsAllowed?: number };
+      }>(`/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets/${app}`);
       return (
-        pdb.status?.observedGeneration === pdb.metadata?.generation && pdb.status?.disruptionsAllowed === 1
+        pdb.status?.observedGeneration === pdb.metadata.generation && pdb.status?.disruptionsAllowed === 1
       );
     },
     30_000,
@@ -114,18 +124,25 @@ test("evictions through the Eviction API honour a PodDisruptionBudget (minAvaila
   );
 
   const [drained, victims] = [...perNode.entries()].find(([, ps]) => ps.length === 2)!;
-  const cordoned = await cordonNode(core, drained);
-  assert.equal(cordoned.unschedulable, true);
-  assert.equal((await core.readNode({ name: drained })).spec?.unschedulable, true);
+  const cordoned = (await cordonNode(kube, drained)) as { spec?: { unschedulable?: boolean } };
+  assert.equal(cordoned.spec?.unschedulable, true);
+  const read = await get<{ spec?: { unschedulable?: boolean } }>(`/api/v1/nodes/${drained}`);
+  assert.equal(read.spec?.unschedulable, true);
 
-  const [first, second] = victims.map((p) => p.metadata!.name!);
-  assert.deepEqual(await evictPod(core, ns, first!), { outcome: "evicted", pod: `${ns}/${first}` });
+  // A dry run asks without evicting: the budget allows one, so it would go.
+  const [first, second] = victims.map((p) => p.metadata.name);
+  assert.deepEqual(await evictPod(kube, ns, first!, { dryRun: true }), {
+    outcome: "evicted",
+    pod: `${ns}/${first}`,
+  });
+  assert.equal((await pods()).filter(isReady).length, 4, "a dry run evicts nothing");
+  assert.deepEqual(await evictPod(kube, ns, first!), { outcome: "evicted", pod: `${ns}/${first}` });
 
   // Right after: the budget is spent (the apiserver decremented it), so the next one is refused.
   const attempts: { at: number; result: EvictionResult }[] = [];
   const started = performance.now();
   for (;;) {
-    const result = await evictPod(core, ns, second!);
+    const result = await evictPod(kube, ns, second!);
     attempts.push({ at: performance.now() - started, result });
     if (result.outcome !== "blocked") break;
     assert.ok(performance.now() - started < 60_000, "still blocked after 60 s");
@@ -150,7 +167,7 @@ test("evictions through the Eviction API honour a PodDisruptionBudget (minAvaila
   // It went through only because the first Pod's replacement became Ready on another Node.
   const now = await pods();
   const replacements = now.filter(
-    (p) => !original.some((o) => o.metadata?.name === p.metadata?.name) && isReady(p),
+    (p) => !original.some((o) => o.metadata.name === p.metadata.name) && isReady(p),
   );
   assert.ok(replacements.length >= 1, "a replacement is Ready");
   assert.ok(

@@ -6,44 +6,62 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { KubeLeaseLock, LeaderElector, SeverableLeaseLock } from "@basalt/kube";
-import { useControlPlane, waitFor } from "@basalt/testkit";
-import { ApiException, CoordinationV1Api } from "@kubernetes/client-node";
+import { KubeApiError, KubeLeaseLock, LeaderElector } from "@basalt/kube";
+import { SeverableLeaseLock, useControlPlane, waitFor } from "@basalt/testkit";
 
 const cluster = useControlPlane();
 const timing = { leaseDurationSeconds: 3, renewDeadlineSeconds: 2, retryPeriodSeconds: 0.5 };
 const sixDigits = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
-test("MicroTime: the apiserver wants 6 fractional digits; the TS client sends 3 and reads back strings", async () => {
-  const api = cluster().kubeConfig.makeApiClient(CoordinationV1Api);
-  const namespace = "default";
-  // A plain Date, as the generated types invite, goes out as …sss Z and is refused.
-  const refused = await api
-    .createNamespacedLease({
-      namespace,
-      body: { metadata: { name: "plain-date" }, spec: { renewTime: new Date() } },
-    })
+interface Lease {
+  spec?: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    renewTime?: string;
+    acquireTime?: string;
+    leaseTransitions?: number;
+  };
+}
+const leases = "/apis/coordination.k8s.io/v1/namespaces/default/leases";
+
+test("MicroTime: the apiserver refuses 3 fractional digits and keeps the 6 KubeLeaseLock sends", async () => {
+  const kube = cluster().kube;
+  const lease = (name: string, renewTime: string) => ({
+    apiVersion: "coordination.k8s.io/v1",
+    kind: "Lease",
+    metadata: { name },
+    spec: { renewTime },
+  });
+  // A plain Date's JSON (…sss Z) is refused.
+  const refused = await kube
+    .request({ method: "POST", path: leases, body: lease("plain-date", new Date().toISOString()) })
     .then(
       () => undefined,
       (err: unknown) => err,
     );
-  assert.ok(refused instanceof ApiException, "a 3-digit MicroTime must be refused");
-  assert.equal(refused.code, 400);
-  // Six digits are accepted, and come back as a string although the type says Date.
-  const renewTime = "2025-01-02T03:04:05.678000Z";
-  await api.createNamespacedLease({
-    namespace,
-    body: { metadata: { name: "micro-time" }, spec: { renewTime: renewTime as never } },
+  assert.ok(refused instanceof KubeApiError, "a 3-digit MicroTime must be refused");
+  assert.equal(refused.status, 400);
+  assert.equal(refused.code, "invalid_argument");
+  // What the lock writes is accepted and read back as it was written.
+  const lock = new KubeLeaseLock(kube, "default", "micro-time");
+  const at = new Date("2025-01-02T03:04:05.678Z");
+  await lock.create({ holderIdentity: "x", renewTime: at, acquireTime: at }, AbortSignal.timeout(5000));
+  const raw = await kube.request<Lease>({ method: "GET", path: `${leases}/micro-time` });
+  assert.equal(raw.spec?.renewTime, "2025-01-02T03:04:05.678000Z");
+  assert.equal((await lock.get(AbortSignal.timeout(5000)))?.renewTime?.toISOString(), at.toISOString());
+  // A second create is `already_exists`; an update at a stale version `failed_precondition`.
+  await assert.rejects(lock.create({ holderIdentity: "y" }, AbortSignal.timeout(5000)), {
+    code: "already_exists",
   });
-  const read = await api.readNamespacedLease({ name: "micro-time", namespace });
-  assert.equal(typeof read.spec?.renewTime, "string");
-  assert.equal(read.spec?.renewTime as unknown, renewTime);
+  await assert.rejects(lock.update("1", { holderIdentity: "y" }, AbortSignal.timeout(5000)), {
+    code: "failed_precondition",
+  });
 });
 
 test("two candidates: one leads; cut off, it stops by its renew deadline and the other takes over", async (t) => {
   const cp = cluster();
-  const api = cp.kubeConfig.makeApiClient(CoordinationV1Api);
   const lease = { namespace: "default", name: "basalt-upgrade-controller" };
+  const readLease = () => cp.kube.request<Lease>({ method: "GET", path: `${leases}/${lease.name}` });
   const acting = new Set<string>();
   const events: { at: number; what: string }[] = [];
   const signals = new Map<string, AbortSignal>();
@@ -52,9 +70,7 @@ test("two candidates: one leads; cut off, it stops by its renew deadline and the
   const log = (what: string) => events.push({ at: performance.now() - t0, what });
 
   const candidates = ["candidate-a", "candidate-b"].map((identity) => {
-    const lock = new SeverableLeaseLock(
-      KubeLeaseLock.fromKubeConfig(cp.kubeConfig, lease.namespace, lease.name),
-    );
+    const lock = new SeverableLeaseLock(new KubeLeaseLock(cp.kube, lease.namespace, lease.name));
     const elector = new LeaderElector(
       lock,
       { ...lease, identity, ...timing },
@@ -80,7 +96,7 @@ test("two candidates: one leads; cut off, it stops by its renew deadline and the
     await waitFor(() => acting.size === 1, 5000, "a leader");
     const leader = candidates.find((c) => c.elector.isLeader)!;
     const other = candidates.find((c) => c !== leader)!;
-    const held = await api.readNamespacedLease(lease);
+    const held = await readLease();
     assert.equal(held.spec?.holderIdentity, leader.identity);
     assert.equal(held.spec?.leaseDurationSeconds, timing.leaseDurationSeconds);
     assert.match(String(held.spec?.renewTime), sixDigits);
@@ -89,7 +105,7 @@ test("two candidates: one leads; cut off, it stops by its renew deadline and the
     // It keeps renewing past a lease duration, and nobody else starts meanwhile.
     await sleep((timing.leaseDurationSeconds + 1) * 1000);
     assert.deepEqual([...acting], [leader.identity]);
-    const renewed = await api.readNamespacedLease(lease);
+    const renewed = await readLease();
     assert.notEqual(String(renewed.spec?.renewTime), String(held.spec?.renewTime));
     assert.equal(other.elector.leader, leader.identity);
 
@@ -118,7 +134,7 @@ test("two candidates: one leads; cut off, it stops by its renew deadline and the
       events.map((e) => e.what),
       [`${leader.identity} leads`, `${leader.identity} stops`, `${other.identity} leads`],
     );
-    const taken = await api.readNamespacedLease(lease);
+    const taken = await readLease();
     assert.equal(taken.spec?.holderIdentity, other.identity);
     assert.equal(taken.spec?.leaseTransitions, 1);
 
@@ -134,5 +150,5 @@ test("two candidates: one leads; cut off, it stops by its renew deadline and the
     for (const n of notes) t.diagnostic(n);
   }
   // The leader released the Lease on the way out.
-  assert.equal((await api.readNamespacedLease(lease)).spec?.holderIdentity ?? "", "");
+  assert.equal((await readLease()).spec?.holderIdentity ?? "", "");
 });

@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { listAll } from "@basalt/kube";
 import { mib, timeKwokNodes, useControlPlane } from "@basalt/testkit";
-import { CoordinationV1Api, CoreV1Api } from "@kubernetes/client-node";
 
 const count = Number(process.env.K8S_SMOKE_NODES ?? 100);
 const cluster = useControlPlane({ kwok: true });
@@ -23,14 +23,24 @@ test(`${count} kwok Nodes register and become Ready`, async (t) => {
       `kube-apiserver RSS ${mib(r.apiserverRssBytes)} MiB (peak ${mib(r.apiserverPeakRssBytes)} MiB); ` +
       `control plane started in ${cp.timings.total.toFixed(0)} ms`,
   );
-  const nodes = (await cp.kubeConfig.makeApiClient(CoreV1Api).listNode({ labelSelector: "type=kwok" })).items;
+  const nodes = await listAll(
+    cp.kube,
+    { path: "/api/v1/nodes", labelSelector: "type=kwok" },
+    (raw) =>
+      raw as {
+        metadata: { labels?: Record<string, string> };
+        status?: { nodeInfo?: { kubeletVersion?: string } };
+      },
+  );
   assert.equal(nodes.length, count);
   const zones = Map.groupBy(nodes, (n) => n.metadata?.labels?.["topology.kubernetes.io/zone"]);
   assert.deepEqual([...zones.keys()].sort(), ["zone-a", "zone-b", "zone-c"]);
   assert.ok(nodes.every((n) => n.status?.nodeInfo?.kubeletVersion?.startsWith("kwok-")));
   // Like a kubelet, kwok keeps a Lease per Node in kube-node-lease (its heartbeat).
-  const leases = await cp.kubeConfig
-    .makeApiClient(CoordinationV1Api)
-    .listNamespacedLease({ namespace: "kube-node-lease" });
-  assert.equal(leases.items.filter((l) => l.metadata?.name?.startsWith("scale-")).length, count);
+  const leases = await listAll(
+    cp.kube,
+    { path: "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases" },
+    (raw) => (raw as { metadata: { name: string } }).metadata.name,
+  );
+  assert.equal(leases.filter((name) => name.startsWith("scale-")).length, count);
 });

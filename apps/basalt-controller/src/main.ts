@@ -2,14 +2,13 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { KubeClient, resolveEndpoint } from "@basalt/kube";
 import { BasaltError, toBasaltError } from "@basalt/machinery";
 import { pino } from "pino";
 import { BasaltNodeAgent } from "./agent/basalt-node-agent.ts";
 import { ControllerApp } from "./app/controller-app.ts";
 import { leaseElector } from "./app/leader.ts";
 import { startMetricsServer } from "./app/metrics-server.ts";
-import { KubeClient } from "./k8s/kube-client.ts";
-import { resolveEndpoint } from "./k8s/kubeconfig.ts";
 import { ControllerMetrics } from "./metrics/controller-metrics.ts";
 
 /**
@@ -26,7 +25,7 @@ const usage = `basalt-controller [flags]
   --metrics-port N         /metrics, /healthz, /readyz (default 8080; 0: off)
   --agent basalt|simulated the node agent (simulated: kwok nodes only)
   --node-api-tls DIR       ca.crt, tls.crt, tls.key for the node API (default /etc/basalt/node-api)
-  --resync MS              pass at least this often (default 1000)
+  --max-idle MS            longest sleep between passes when nothing is due (default 300000)
   --log-level LEVEL        (default info)`;
 
 const options = {
@@ -42,7 +41,7 @@ const options = {
   "metrics-host": { type: "string" },
   agent: { type: "string" },
   "node-api-tls": { type: "string" },
-  resync: { type: "string" },
+  "max-idle": { type: "string" },
   "log-level": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -89,7 +88,7 @@ async function main(args: string[]): Promise<void> {
     agent,
     log,
     metrics,
-    resyncMs: number(values.resync, 1000, "resync"),
+    maxIdleMs: number(values["max-idle"], 300_000, "max-idle"),
     elector: leaseElector(
       kube,
       { namespace, name: values["lease-name"] ?? "basalt-controller", identity },

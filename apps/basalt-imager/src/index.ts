@@ -1,2 +1,2 @@
 export { type BuildOptions, buildImage, defaultCacheDir } from "./build.ts";
-export { parseProfile, type Profile } from "./profile.ts";
+export { type Profile, parseProfile } from "./profile.ts";

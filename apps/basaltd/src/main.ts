@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
-  basaltVersion,
   BasaltError,
+  basaltVersion,
   type MachineConfig,
   parseMachineConfig,
   toBasaltError,
@@ -10,10 +10,12 @@ import {
 import { linuxInitHost } from "./adapters/linux/init-host-linux.ts";
 import { fatalReboot, powerAction, startReaper } from "./adapters/linux/init-power.ts";
 import { linuxHost } from "./adapters/linux/linux-host.ts";
+import { linuxUpdateSystem } from "./adapters/linux/update-system-linux.ts";
 import { startApiServer } from "./api/server.ts";
 import type { DaemonContext } from "./daemon-context.ts";
 import { EventBus } from "./events/event-bus.ts";
 import type { Host } from "./host.ts";
+import { espMountPoint } from "./init/boot-phases.ts";
 import { bootStatusLines } from "./init/boot-status.ts";
 import { findBootDisk } from "./init/boot-disk.ts";
 import { runBoot } from "./init/run-boot.ts";
@@ -21,8 +23,6 @@ import { createLogger } from "./logger.ts";
 import { Supervisor } from "./supervisor/supervisor.ts";
 import { guardBoot } from "./update/boot-guard.ts";
 import { nodeHealth } from "./update/node-health.ts";
-import { linuxUpdateSystem } from "./adapters/linux/update-system-linux.ts";
-import { espMountPoint } from "./init/boot-phases.ts";
 
 const usage = "usage: basaltd --config FILE | basaltd --init (as PID 1 of a Basalt node)";
 

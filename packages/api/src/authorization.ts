@@ -21,6 +21,7 @@ export const authorizationTable: Readonly<Record<string, readonly Role[]>> = {
   "basalt.machine.v1.NodeService/Mounts": read,
   "basalt.machine.v1.NodeService/Disks": read,
   "basalt.machine.v1.NodeService/Time": read,
+  "basalt.machine.v1.NodeService/NodeStatus": read,
   "basalt.machine.v1.NetworkService/Links": read,
   "basalt.machine.v1.NetworkService/Addresses": read,
   "basalt.machine.v1.NetworkService/Routes": read,

@@ -1,5 +1,5 @@
-import { Code, ConnectError } from "@connectrpc/connect";
 import { BasaltError, type ErrorCode, isErrorCode } from "@basalt/machinery";
+import { Code, ConnectError } from "@connectrpc/connect";
 
 const hintKey = "basalt-hint";
 

@@ -1,4 +1,15 @@
-export * from "./client-errors.ts";
-export * from "./fan-out.ts";
-export * from "./targets.ts";
-export * from "./transport.ts";
+export { explainCallError } from "./client-errors.ts";
+export {
+  fanOut,
+  type NodeResult,
+  type Target,
+} from "./fan-out.ts";
+export {
+  matchesSelector,
+  resolveTargets,
+  type TargetFlags,
+} from "./targets.ts";
+export {
+  nodeTransport,
+  type TlsMaterial,
+} from "./transport.ts";

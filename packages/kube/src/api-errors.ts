@@ -1,55 +1,50 @@
 import { BasaltError, type ErrorCode } from "@basalt/machinery";
-import { ApiException, type V1Status } from "@kubernetes/client-node";
+
+/** One `details.causes` entry of a metav1.Status (e.g. reason `DisruptionBudget` on a refused eviction). */
+export interface StatusCause {
+  reason?: string;
+  message?: string;
+  field?: string;
+}
 
 /**
- * What an apiserver answered when a call failed: the HTTP code, the decoded `Status` body (the
- * TS client leaves it as JSON text), and `Retry-After`. `code` is undefined for failures that never
- * got an answer (connection refused, timeout, aborted).
+ * An apiserver answer other than 2xx (or no answer: `status` 0), as a BasaltError that keeps the
+ * HTTP status, the Status reason and causes, and `Retry-After`, so callers branch on those (429
+ * with a `DisruptionBudget` cause: a PDB refused an eviction; 409: someone changed the object
+ * first; 404: it is gone) and never on message text.
  */
-export interface ApiFailure {
-  code: number | undefined;
-  status: V1Status | undefined;
-  retryAfterSeconds: number | undefined;
-  message: string;
-}
+export class KubeApiError extends BasaltError {
+  override name = "KubeApiError";
+  /** HTTP status; 0 when the apiserver never answered (refused, reset, timed out, aborted). */
+  readonly status: number;
+  /** metav1.Status reason: "NotFound", "Conflict", "TooManyRequests", ... ("" if none). */
+  readonly reason: string;
+  readonly causes: readonly StatusCause[];
+  /** The `Retry-After` header in seconds, when the apiserver sent one. */
+  readonly retryAfterSeconds: number | undefined;
 
-function decodeStatus(body: unknown): V1Status | undefined {
-  if (body && typeof body === "object") return body as V1Status;
-  if (typeof body !== "string" || body === "") return undefined;
-  try {
-    const parsed: unknown = JSON.parse(body);
-    return parsed && typeof parsed === "object" ? (parsed as V1Status) : undefined;
-  } catch {
-    return undefined;
+  constructor(
+    status: number,
+    reason: string,
+    message: string,
+    options: { cause?: unknown; causes?: readonly StatusCause[]; retryAfterSeconds?: number } = {},
+  ) {
+    super(errorCodeFor(status, reason), message, options.cause === undefined ? {} : { cause: options.cause });
+    this.status = status;
+    this.reason = reason;
+    this.causes = options.causes ?? [];
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
-/** Reads an error thrown by a @kubernetes/client-node call (or anything else) as an `ApiFailure`. */
-export function apiFailure(err: unknown): ApiFailure {
-  if (err instanceof ApiException) {
-    const status = decodeStatus(err.body);
-    const header = (err.headers as Record<string, string> | undefined)?.["retry-after"];
-    const retryAfter = header === undefined ? undefined : Number(header);
-    return {
-      code: err.code,
-      status,
-      retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,
-      message: status?.message ?? `HTTP ${err.code}`,
-    };
-  }
-  return {
-    code: undefined,
-    status: undefined,
-    retryAfterSeconds: undefined,
-    message: err instanceof Error ? err.message : String(err),
-  };
-}
-
-/** The Basalt error code for an apiserver failure. Conflicts (stale resourceVersion) are `failed_precondition`. */
-export function errorCodeFor(failure: ApiFailure): ErrorCode {
-  const reason = failure.status?.reason;
-  switch (failure.code) {
-    case undefined:
+/**
+ * The Basalt error code for an apiserver answer. 5xx: the server failed, not the request, so the
+ * call may be retried as it is (`unavailable`), except 504 (`deadline_exceeded`). Conflicts (a stale
+ * resourceVersion) and 410 Gone (a watch's version is too old) are `failed_precondition`.
+ */
+export function errorCodeFor(status: number, reason = ""): ErrorCode {
+  switch (status) {
+    case 0:
       return "unavailable";
     case 400:
     case 422:
@@ -62,24 +57,44 @@ export function errorCodeFor(failure: ApiFailure): ErrorCode {
       return "not_found";
     case 409:
       return reason === "AlreadyExists" ? "already_exists" : "failed_precondition";
+    case 410:
+      return "failed_precondition";
     case 429:
       return "resource_exhausted";
     case 504:
       return "deadline_exceeded";
     default:
-      return failure.code >= 500 ? "unavailable" : "internal";
+      return status >= 500 ? "unavailable" : "internal";
   }
 }
 
-/** Normalizes a client-node error into a BasaltError at the Kubernetes boundary; `what` says which call. */
-export function kubeError(what: string, err: unknown): BasaltError {
-  if (err instanceof BasaltError) return err;
-  const failure = apiFailure(err);
-  const code = failure.code === undefined ? "" : ` (HTTP ${failure.code})`;
-  return new BasaltError(errorCodeFor(failure), `${what}: ${failure.message}${code}`, { cause: err });
+/** Reads an answer's metav1.Status body (or any text) and `Retry-After` into a KubeApiError. */
+export function kubeErrorFrom(
+  status: number,
+  body: string,
+  what: string,
+  retryAfter?: string | string[] | undefined,
+): KubeApiError {
+  let reason = "";
+  let message = body.slice(0, 500);
+  let causes: StatusCause[] = [];
+  try {
+    const s = JSON.parse(body) as { reason?: string; message?: string; details?: { causes?: StatusCause[] } };
+    reason = s.reason ?? "";
+    message = s.message ?? message;
+    causes = Array.isArray(s.details?.causes) ? s.details.causes : [];
+  } catch {
+    // not JSON: keep the raw text
+  }
+  const header = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
+  const seconds = header === undefined ? Number.NaN : Number(header);
+  return new KubeApiError(status, reason, `${what}: ${status} ${reason}: ${message}`.trim(), {
+    causes,
+    ...(Number.isFinite(seconds) ? { retryAfterSeconds: seconds } : {}),
+  });
 }
 
-/** HTTP status of a client-node error, if the apiserver answered. */
-export function httpStatusOf(err: unknown): number | undefined {
-  return err instanceof ApiException ? err.code : undefined;
+/** Whether `err` is an apiserver answer with this HTTP status. */
+export function hasStatus(err: unknown, status: number): boolean {
+  return err instanceof KubeApiError && err.status === status;
 }

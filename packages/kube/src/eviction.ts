@@ -1,17 +1,16 @@
-import type { BasaltError } from "@basalt/machinery";
-import type { CoreV1Api, V1Eviction } from "@kubernetes/client-node";
-import { apiFailure, kubeError } from "./api-errors.ts";
-import { withSignal } from "./request-options.ts";
+import { BasaltError } from "@basalt/machinery";
+import { KubeApiError } from "./api-errors.ts";
+import type { Kube } from "./kube-client.ts";
 
 /**
  * How an eviction went. Draining branches on `outcome`, never on message text:
  * - `evicted`: the apiserver accepted it; the Pod is terminating (gone once its kubelet says so).
  * - `gone`: the Pod did not exist (already evicted or deleted): as good as evicted.
- * - `blocked`: a PodDisruptionBudget forbids it now (HTTP 429 with cause `DisruptionBudget`);
- *   retry later. `message` is the apiserver's, e.g. "The disruption budget web needs 3 healthy
- *   pods and has 3 currently".
+ * - `blocked`: a PodDisruptionBudget forbids it now (HTTP 429 with a `DisruptionBudget` cause, or
+ *   a 429 whose message names the disruption budget); retry later. `message` is the apiserver's,
+ *   e.g. "The disruption budget web needs 3 healthy pods and has 3 currently".
  * - `throttled`: HTTP 429 for another reason (API Priority and Fairness): retry after
- *   `retryAfterSeconds`; not a budget decision.
+ *   `retryAfterSeconds`; not a budget decision, so it must not be reported as one.
  * - `failed`: anything else (e.g. 500 when several budgets select the Pod, 403, unreachable).
  */
 export type EvictionResult =
@@ -24,10 +23,20 @@ export type EvictionResult =
 /** Options of `evictPod`. */
 export interface EvictOptions {
   /** Overrides the Pod's terminationGracePeriodSeconds. */
-  gracePeriodSeconds?: number;
+  gracePeriodSeconds?: number | undefined;
   /** Ask the apiserver whether it would evict, without evicting (`dryRun=All`). */
   dryRun?: boolean;
   signal?: AbortSignal;
+}
+
+/**
+ * Whether a 429 on `pods/eviction` is a PodDisruptionBudget's refusal. The eviction REST handler
+ * sets cause `DisruptionBudget`; an older path says only "…would violate the pod's disruption
+ * budget". A 429 from API Priority and Fairness has neither (and comes with Retry-After).
+ */
+export function isBudgetRefusal(err: KubeApiError): boolean {
+  if (err.status !== 429) return false;
+  return err.causes.some((c) => c.reason === "DisruptionBudget") || /disruption budget/i.test(err.message);
 }
 
 /**
@@ -35,41 +44,47 @@ export interface EvictOptions {
  * PodDisruptionBudgets. Never throws: every answer becomes an `EvictionResult`.
  */
 export async function evictPod(
-  core: CoreV1Api,
+  kube: Kube,
   namespace: string,
   name: string,
   options: EvictOptions = {},
 ): Promise<EvictionResult> {
   const pod = `${namespace}/${name}`;
-  const body: V1Eviction = {
+  const body: Record<string, unknown> = {
     apiVersion: "policy/v1",
     kind: "Eviction",
     metadata: { name, namespace },
-    ...(options.gracePeriodSeconds === undefined
-      ? {}
-      : { deleteOptions: { gracePeriodSeconds: options.gracePeriodSeconds } }),
   };
+  if (options.gracePeriodSeconds !== undefined)
+    body.deleteOptions = { gracePeriodSeconds: options.gracePeriodSeconds };
   try {
-    await core.createNamespacedPodEviction(
-      { name, namespace, body, ...(options.dryRun ? { dryRun: "All" } : {}) },
-      options.signal ? withSignal(options.signal) : undefined,
-    );
+    await kube.request({
+      method: "POST",
+      path: `/api/v1/namespaces/${namespace}/pods/${name}/eviction`,
+      query: { dryRun: options.dryRun ? "All" : undefined },
+      body,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     return { outcome: "evicted", pod };
   } catch (err) {
-    const failure = apiFailure(err);
-    if (failure.code === 404) return { outcome: "gone", pod };
-    if (failure.code === 429) {
-      const byBudget = failure.status?.details?.causes?.some((c) => c.reason === "DisruptionBudget") ?? false;
-      const message =
-        failure.status?.details?.causes?.find((c) => c.reason === "DisruptionBudget")?.message ??
-        failure.message;
+    if (!(err instanceof KubeApiError)) {
+      const error =
+        err instanceof BasaltError
+          ? err
+          : new BasaltError("unavailable", `evict Pod ${pod}: ${String(err)}`, { cause: err });
+      return { outcome: "failed", pod, error };
+    }
+    if (err.status === 404) return { outcome: "gone", pod };
+    if (err.status === 429) {
+      const budget = isBudgetRefusal(err);
+      const message = err.causes.find((c) => c.reason === "DisruptionBudget")?.message ?? err.message;
       return {
-        outcome: byBudget ? "blocked" : "throttled",
+        outcome: budget ? "blocked" : "throttled",
         pod,
         message,
-        retryAfterSeconds: failure.retryAfterSeconds,
+        retryAfterSeconds: err.retryAfterSeconds,
       };
     }
-    return { outcome: "failed", pod, error: kubeError(`evict Pod ${pod}`, err) };
+    return { outcome: "failed", pod, error: err };
   }
 }

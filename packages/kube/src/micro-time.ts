@@ -1,10 +1,7 @@
 /**
  * Kubernetes `MicroTime` (Lease `acquireTime`/`renewTime`, Event `eventTime`) on the wire is RFC 3339
- * with exactly six fractional digits, and the apiserver rejects any other precision. The TS client
- * (2.0.x) gets both directions wrong: it has no serializer for its own `V1MicroTime` type, so a plain
- * `Date` is sent with three digits (rejected), and a value read back is left as the raw string
- * although typed as a Date. These two functions are the boundary: format what we send, parse what
- * we get, whatever shape the client handed over.
+ * with exactly six fractional digits, and the apiserver rejects any other precision (a Date's JSON
+ * has three). These two functions are the boundary: format what we send, parse what we get.
  */
 
 /** `2025-01-02T03:04:05.678000Z`: a Date as MicroTime (milliseconds, padded to microseconds). */
@@ -16,7 +13,7 @@ export function formatMicroTime(date: Date): string {
 const microTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
 /**
- * A MicroTime (or Time) as the client returns it — a string, or a Date if it ever starts parsing —
+ * A MicroTime (or Time) as read — a string, or already a Date —
  * as a Date; `undefined` for absent or unparseable values. Sub-millisecond digits are dropped.
  */
 export function parseMicroTime(value: unknown): Date | undefined {

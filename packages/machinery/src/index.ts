@@ -1,11 +1,70 @@
-export * from "./config/client-config.ts";
-export * from "./config/issues.ts";
-export * from "./config/machine-config.ts";
-export * from "./errors.ts";
-export * from "./roles.ts";
-export * from "./version.ts";
-export * from "./bundle/bundle-stream.ts";
-export * from "./bundle/manifest.ts";
-export * from "./bundle/signing.ts";
-export * from "./semver.ts";
-export * from "./disk/partitions.ts";
+export {
+  type BundleParts,
+  readBundle,
+  writeBundle,
+} from "./bundle/bundle-stream.ts";
+export {
+  type BundleComponent,
+  type BundleManifest,
+  bundleEntries,
+  bundleManifestSchema,
+  parseBundleManifest,
+} from "./bundle/manifest.ts";
+export {
+  checkManifestSignature,
+  generateReleaseKey,
+  keyId,
+  type SignatureCheck,
+  signManifest,
+} from "./bundle/signing.ts";
+export {
+  type ClientConfig,
+  type ClientContext,
+  clientConfigSchema,
+  contextSchema,
+  type NodeEntry,
+  nodeEntrySchema,
+  parseClientConfig,
+  selectContext,
+} from "./config/client-config.ts";
+export {
+  formatIssues,
+  parseWith,
+} from "./config/issues.ts";
+export {
+  type InterfaceConfig,
+  type MachineConfig,
+  type MachineConfigInput,
+  machineConfigSchema,
+  parseMachineConfig,
+  type ServiceConfig,
+  type ServiceHealth,
+} from "./config/machine-config.ts";
+export {
+  BasaltError,
+  type ErrorCode,
+  errorCodes,
+  isErrorCode,
+  toBasaltError,
+} from "./errors.ts";
+export {
+  isRole,
+  type Role,
+  roles,
+} from "./roles.ts";
+export {
+  compareVersions,
+  parseVersion,
+  type Version,
+} from "./semver.ts";
+export {
+  basaltVersion,
+  defaultApiPort,
+} from "./version.ts";
+export {
+  basaltPartitions,
+  derivedUuid,
+  type PartitionRole,
+  partitionGuids,
+  partitionTypes,
+} from "./disk/partitions.ts";

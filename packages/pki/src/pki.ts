@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { webcrypto } from "node:crypto";
-import * as x509 from "@peculiar/x509";
 import { BasaltError } from "@basalt/machinery";
+import * as x509 from "@peculiar/x509";
 
 /**
  * Certificates for Basalt (node API: cluster CA, node serving certificates, client identities whose

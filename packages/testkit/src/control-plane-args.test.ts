@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { controlPlaneArgs } from "./control-plane-args.ts";
 import { firstServiceIp } from "./control-plane.ts";
+import { controlPlaneArgs } from "./control-plane-args.ts";
 
 const paths = {
   dir: "/t",

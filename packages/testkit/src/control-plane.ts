@@ -1,11 +1,11 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { KubeClient } from "@basalt/kube";
 import { BasaltError } from "@basalt/machinery";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { k8sBinDir } from "./bin-dir.ts";
 import { Component } from "./component.ts";
-import { controlPlaneArgs, type ControlPlanePorts, type ControlPlanePaths } from "./control-plane-args.ts";
+import { type ControlPlanePaths, type ControlPlanePorts, controlPlaneArgs } from "./control-plane-args.ts";
 import { kubeconfigDocument, writeKubeconfig } from "./kubeconfig.ts";
 import { freePorts } from "./net.ts";
 import { createServiceAccountKeys, createTestCa, issueCert, type TestCa } from "./pki.ts";
@@ -51,8 +51,8 @@ export class ControlPlane implements AsyncDisposable {
   readonly server: string;
   /** Admin kubeconfig file (certificate with O=system:masters), for kubectl or child processes. */
   readonly kubeconfigPath: string;
-  /** The same admin identity, loaded: `cp.kubeConfig.makeApiClient(CoreV1Api)`. */
-  readonly kubeConfig: KubeConfig;
+  /** A client with the same admin identity (closed by `stop()`). */
+  readonly kube: KubeClient;
   timings: StartupTimings = { pki: 0, apiserverReady: 0, total: 0 };
   readonly #ca: TestCa;
   readonly #components: Component[] = [];
@@ -67,7 +67,7 @@ export class ControlPlane implements AsyncDisposable {
     server: string;
     ca: TestCa;
     kubeconfigPath: string;
-    kubeConfig: KubeConfig;
+    kube: KubeClient;
     keepLogs: boolean;
     log: (message: string) => void;
   }) {
@@ -76,7 +76,7 @@ export class ControlPlane implements AsyncDisposable {
     this.server = init.server;
     this.#ca = init.ca;
     this.kubeconfigPath = init.kubeconfigPath;
-    this.kubeConfig = init.kubeConfig;
+    this.kube = init.kube;
     this.#keepLogs = init.keepLogs;
     this.#log = init.log;
   }
@@ -105,12 +105,13 @@ export class ControlPlane implements AsyncDisposable {
 
   /**
    * A kubeconfig for another identity signed by the cluster CA, e.g. a controller's user with only
-   * the RBAC it is meant to have. Written to `<dir>/<user>.kubeconfig`.
+   * the RBAC it is meant to have. Written to `<dir>/<user>.kubeconfig`; returns that path.
    */
-  async kubeConfigFor(user: string, groups: readonly string[] = []): Promise<KubeConfig> {
+  async kubeconfigFor(user: string, groups: readonly string[] = []): Promise<string> {
     const identity = await issueCert(this.#ca, { commonName: user, organizations: groups, usage: "client" });
     const file = join(this.dir, `${user.replace(/[^A-Za-z0-9_.-]/g, "_")}.kubeconfig`);
-    return writeKubeconfig(file, this.server, this.#ca.cert, user, identity);
+    writeFileSync(file, kubeconfigDocument(this.server, this.#ca.cert, user, identity), { mode: 0o600 });
+    return file;
   }
 
   /** Keep the logs at `stop()`: a test using this control plane failed. */
@@ -134,6 +135,7 @@ export class ControlPlane implements AsyncDisposable {
 
   async #stop(keepLogs: boolean, graceMs: number): Promise<void> {
     const crashed = this.#components.filter((c) => !c.running).map((c) => c.name);
+    this.kube.close();
     // Clients first (kwok, scheduler, controller-manager), then the apiserver, then etcd.
     const byName = (n: string) => this.#components.filter((c) => c.name === n);
     const core = ["kube-apiserver", "etcd"];
@@ -230,7 +232,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     "front-proxy-client.key": frontProxy.key,
   };
   for (const [name, pem] of Object.entries(files)) writeFileSync(join(paths.pki, name), pem, { mode: 0o600 });
-  const kubeConfig = writeKubeconfig(paths.adminKubeconfig, server, ca.cert, "basalt-test-admin", admin);
+  const kube = writeKubeconfig(paths.adminKubeconfig, server, ca.cert, "basalt-test-admin", admin);
   writeFileSync(
     paths.controllerManagerKubeconfig,
     kubeconfigDocument(server, ca.cert, "system:kube-controller-manager", kcm),
@@ -248,7 +250,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     server,
     ca,
     kubeconfigPath: paths.adminKubeconfig,
-    kubeConfig,
+    kube,
     keepLogs: options.keepLogs ?? process.env.BASALT_KEEP_K8S_LOGS === "1",
     log: options.log ?? ((m) => process.stderr.write(`${m}\n`)),
   });

@@ -1,6 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { reuseConnections } from "@basalt/kube";
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeClient, loadKubeconfig } from "@basalt/kube";
 import type { CertKeyPem } from "./pki.ts";
 
 const b64 = (pem: string) => Buffer.from(pem).toString("base64");
@@ -35,9 +34,8 @@ export function kubeconfigDocument(
 }
 
 /**
- * Writes the kubeconfig (mode 0600: it holds a private key) and returns it loaded as a KubeConfig
- * whose clients share connections (`reuseConnections`: without it every call is a new TLS handshake,
- * which halves what a test can do per second).
+ * Writes the kubeconfig (mode 0600: it holds a private key) and returns a client for it: the same
+ * @basalt/kube client production runs, with keep-alive connections.
  */
 export function writeKubeconfig(
   path: string,
@@ -45,10 +43,7 @@ export function writeKubeconfig(
   caCert: string,
   user: string,
   identity: CertKeyPem,
-): KubeConfig {
-  const doc = kubeconfigDocument(server, caCert, user, identity);
-  writeFileSync(path, doc, { mode: 0o600 });
-  const kc = new KubeConfig();
-  kc.loadFromString(doc);
-  return reuseConnections(kc);
+): KubeClient {
+  writeFileSync(path, kubeconfigDocument(server, caCert, user, identity), { mode: 0o600 });
+  return new KubeClient(loadKubeconfig(path), { maxSockets: 32 });
 }

@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CoreV1Api, type V1Node } from "@kubernetes/client-node";
+import { listAll } from "@basalt/kube";
 import type { Component } from "./component.ts";
 import type { ControlPlane } from "./control-plane.ts";
 import { freePort } from "./net.ts";
@@ -101,12 +101,23 @@ export interface KwokNodesOptions {
   labels?: Record<string, string>;
   /** Spread over these values of `topology.kubernetes.io/zone`, round-robin. Default: no zone label. */
   zones?: readonly string[];
+  /** Extra annotations on every Node (e.g. a simulated node's starting state). */
+  annotations?: Record<string, string>;
   /** Requests in flight at once; default 32. */
   concurrency?: number;
 }
 
+/** The fields of a Node that kwok helpers write and read. */
+export interface KwokNodeObject {
+  apiVersion: "v1";
+  kind: "Node";
+  metadata: { name: string; annotations: Record<string, string>; labels: Record<string, string> };
+  spec?: { unschedulable?: boolean; taints?: { key: string; effect: string }[] };
+  status?: { conditions?: { type: string; status: string }[] };
+}
+
 /** The Node object `createKwokNodes` creates for index `i`: kwok-managed, labelled like a kubelet would. */
-export function kwokNode(i: number, options: KwokNodesOptions = {}): V1Node {
+export function kwokNode(i: number, options: KwokNodesOptions = {}): KwokNodeObject {
   const name = `${options.namePrefix ?? "kwok-node-"}${i}`;
   const zone = options.zones?.length ? options.zones[i % options.zones.length] : undefined;
   return {
@@ -117,6 +128,7 @@ export function kwokNode(i: number, options: KwokNodesOptions = {}): V1Node {
       annotations: {
         [kwokNodeAnnotation.key]: kwokNodeAnnotation.value,
         "node.alpha.kubernetes.io/ttl": "0",
+        ...options.annotations,
       },
       labels: {
         "kubernetes.io/hostname": name,
@@ -139,14 +151,13 @@ export async function createKwokNodes(
   count: number,
   options: KwokNodesOptions = {},
 ): Promise<string[]> {
-  const core = cp.kubeConfig.makeApiClient(CoreV1Api);
   const names: string[] = [];
   let next = 0;
   const worker = async () => {
     while (next < count) {
       const node = kwokNode(next++, options);
-      await core.createNode({ body: node });
-      names.push(node.metadata!.name!);
+      await cp.kube.request({ method: "POST", path: "/api/v1/nodes", body: node });
+      names.push(node.metadata.name);
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 32, count) }, worker));
@@ -154,7 +165,7 @@ export async function createKwokNodes(
 }
 
 /** Whether a Node's Ready condition is True. */
-export function isNodeReady(node: V1Node): boolean {
+export function isNodeReady(node: Pick<KwokNodeObject, "status">): boolean {
   return node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 }
 
@@ -163,7 +174,7 @@ export function isNodeReady(node: V1Node): boolean {
  * NoSchedule/NoExecute taints the node lifecycle controller puts on new Nodes until it has seen
  * them Ready (`node.kubernetes.io/not-ready`), which lag the Ready condition by a moment.
  */
-export function isNodeSchedulable(node: V1Node): boolean {
+export function isNodeSchedulable(node: Pick<KwokNodeObject, "spec" | "status">): boolean {
   return (
     isNodeReady(node) &&
     node.spec?.unschedulable !== true &&
@@ -183,14 +194,17 @@ export async function waitForNodesReady(
   timeoutMs: number,
   options: { labelSelector?: string; intervalMs?: number; schedulable?: boolean } = {},
 ): Promise<void> {
-  const core = cp.kubeConfig.makeApiClient(CoreV1Api);
   const wanted = new Set(names);
   let ready = 0;
   await waitFor(
     async () => {
-      const list = await core.listNode({ labelSelector: options.labelSelector ?? "type=kwok" });
       const ok = options.schedulable ? isNodeSchedulable : isNodeReady;
-      ready = list.items.filter((n) => wanted.has(n.metadata?.name ?? "") && ok(n)).length;
+      const nodes = await listAll(
+        cp.kube,
+        { path: "/api/v1/nodes", labelSelector: options.labelSelector ?? "type=kwok" },
+        (raw) => raw as KwokNodeObject,
+      );
+      ready = nodes.filter((n) => wanted.has(n.metadata.name) && ok(n)).length;
       return ready === wanted.size;
     },
     timeoutMs,

@@ -17,7 +17,7 @@ export interface UseControlPlaneOptions extends ControlPlaneOptions {
  *
  * @example
  * const cluster = useControlPlane({ kwok: true });
- * test("…", async () => { const core = cluster().kubeConfig.makeApiClient(CoreV1Api); … });
+ * test("…", async () => { const nodes = await cluster().kube.request({ method: "GET", path: "/api/v1/nodes" }); … });
  */
 export function useControlPlane(options: UseControlPlaneOptions = {}): () => ControlPlane {
   let cp: ControlPlane | undefined;

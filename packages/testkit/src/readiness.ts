@@ -1,4 +1,3 @@
-import { CoreV1Api } from "@kubernetes/client-node";
 import type { Component } from "./component.ts";
 import type { ControlPlane } from "./control-plane.ts";
 import { httpsGet } from "./net.ts";
@@ -49,13 +48,18 @@ export async function waitForControllers(
   // Their serving certificates are self-signed in memory: no CA to verify, and nothing secret sent.
   const healthz = (port: number) => async () =>
     (await httpsGet(`https://127.0.0.1:${port}/healthz`, {})).status === 200;
-  const core = cp.kubeConfig.makeApiClient(CoreV1Api);
   const opts = { signal, intervalMs: 100 };
   await Promise.all([
     waitFor(healthz(ports.controllerManager), timeoutMs, "kube-controller-manager /healthz", opts),
     waitFor(healthz(ports.scheduler), timeoutMs, "kube-scheduler /healthz", opts),
     waitFor(
-      async () => Boolean(await core.readNamespacedServiceAccount({ name: "default", namespace: "default" })),
+      async () =>
+        Boolean(
+          await cp.kube.request({
+            method: "GET",
+            path: "/api/v1/namespaces/default/serviceaccounts/default",
+          }),
+        ),
       timeoutMs,
       "the default ServiceAccount (created by kube-controller-manager)",
       opts,

@@ -61,7 +61,6 @@ export class ControllerProcess {
         `--lease-duration=${o.leaseDurationSeconds ?? 4}`,
         `--renew-deadline=${o.renewDeadlineSeconds ?? 3}`,
         `--retry-period=${o.retryPeriodSeconds ?? 1}`,
-        "--resync=500",
         ...(o.extraArgs ?? []),
       ],
       { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...shippedEnv } },

@@ -1,15 +1,14 @@
-import type { KubeClient } from "../../../apps/basalt-controller/src/k8s/kube-client.ts";
-import { annotationKeys, cordonOwner } from "../../../apps/basalt-controller/src/planner/annotations.ts";
-import { resolveQuantity } from "../../../apps/basalt-controller/src/planner/budget.ts";
+import type { KubeClient } from "@basalt/kube";
 import {
+  annotationKeys,
+  cordonOwner,
   isInProgress,
-  type UpgradePhase,
-} from "../../../apps/basalt-controller/src/planner/cluster-state.ts";
-import {
+  matchesSelector,
   resolvePlanSpec,
+  resolveQuantity,
+  type UpgradePhase,
   type UpgradePlanSpec,
-} from "../../../apps/basalt-controller/src/planner/plan-spec.ts";
-import { matchesSelector } from "../../../apps/basalt-controller/src/planner/selector.ts";
+} from "@basalt/rollout";
 import { readyPods, type Workload } from "./workloads.ts";
 
 /**

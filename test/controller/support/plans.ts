@@ -1,12 +1,11 @@
+import type { KubeClient } from "@basalt/kube";
+import type { PlanStatus, UpgradePlanSpec } from "@basalt/rollout";
+import { upgradePlanPath } from "@basalt/rollout";
 import { waitFor } from "@basalt/testkit";
-import { upgradePlanPath } from "../../../apps/basalt-controller/src/crd/upgrade-plan-crd.ts";
-import type { KubeClient } from "../../../apps/basalt-controller/src/k8s/kube-client.ts";
-import type { UpgradePlanSpec } from "../../../apps/basalt-controller/src/planner/plan-spec.ts";
-import type { PlanStatus } from "../../../apps/basalt-controller/src/reconcile/plan-status.ts";
 
 /** UpgradePlans for tests: create one, read its status, wait for a condition on it. */
 export interface PlanObject {
-  metadata: { name: string; generation: number };
+  metadata: { name: string; generation: number; finalizers?: string[]; deletionTimestamp?: string };
   spec: UpgradePlanSpec;
   status?: PlanStatus;
 }

@@ -1,22 +1,19 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { hasStatus, type KubeClient } from "@basalt/kube";
+import { simKeys, upgradePlanCrd, upgradePlanPath } from "@basalt/rollout";
 import {
   type ControlPlane,
-  kwokNode,
-  type KwokNodesOptions,
+  createKwokNodes,
+  KwokNodeSimulator,
+  simulationStagesYaml,
   startControlPlane,
   startKwok,
   waitFor,
+  waitForNodesReady,
 } from "@basalt/testkit";
 import { parse, parseAllDocuments } from "yaml";
-import { upgradePlanCrd, upgradePlanPath } from "../../../apps/basalt-controller/src/crd/upgrade-plan-crd.ts";
-import { hasStatus } from "../../../apps/basalt-controller/src/k8s/kube-errors.ts";
-import { KubeClient } from "../../../apps/basalt-controller/src/k8s/kube-client.ts";
-import { loadKubeconfig } from "../../../apps/basalt-controller/src/k8s/kubeconfig.ts";
-import { KwokNodeSimulator } from "../../../apps/basalt-controller/src/sim/kwok-node-simulator.ts";
-import { simulationStagesYaml } from "../../../apps/basalt-controller/src/sim/kwok-stages.ts";
-import { simKeys } from "../../../apps/basalt-controller/src/sim/sim-protocol.ts";
 
 /**
  * A real control plane (etcd, kube-apiserver, controller-manager, scheduler) with kwok nodes that
@@ -100,56 +97,7 @@ export async function installRbac(cp: ControlPlane, kube: KubeClient): Promise<s
       if (!hasStatus(err, 409)) throw err;
     }
   }
-  await cp.kubeConfigFor("basalt-controller");
-  return join(cp.dir, "basalt-controller.kubeconfig");
-}
-
-/** Creates kwok nodes that start as simulated Basalt nodes on OS 1.0.0. */
-export async function createSimNodes(
-  kube: KubeClient,
-  count: number,
-  options: KwokNodesOptions,
-): Promise<string[]> {
-  const names: string[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const node = kwokNode(next++, options);
-      node.metadata!.annotations![simKeys.osVersion] = oldOs;
-      await kube.request({ method: "POST", path: "/api/v1/nodes", body: node });
-      names.push(node.metadata!.name!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(16, count) }, worker));
-  return names.sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
-}
-
-export async function waitNodesReady(
-  kube: KubeClient,
-  names: readonly string[],
-  timeoutMs: number,
-): Promise<void> {
-  const wanted = new Set(names);
-  let ready = 0;
-  await waitFor(
-    async () => {
-      const list = await kube.request<{
-        items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[];
-      }>({
-        method: "GET",
-        path: "/api/v1/nodes",
-      });
-      ready = list.items.filter(
-        (n) =>
-          wanted.has(n.metadata.name) &&
-          n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
-      ).length;
-      return ready === wanted.size;
-    },
-    timeoutMs,
-    () => `${wanted.size} nodes Ready (${ready} so far)`,
-    { intervalMs: 500 },
-  );
+  return cp.kubeconfigFor("basalt-controller");
 }
 
 export async function startSimCluster(o: SimClusterOptions): Promise<SimCluster> {
@@ -157,16 +105,19 @@ export async function startSimCluster(o: SimClusterOptions): Promise<SimCluster>
   const abort = new AbortController();
   try {
     const stagesPath = join(cp.dir, "sim-stages.yaml");
-    writeFileSync(stagesPath, simulationStagesYaml);
+    writeFileSync(stagesPath, simulationStagesYaml());
     await startKwok(cp, { stagesPath, parallelism: o.kwokParallelism ?? 4, startTimeoutMs: 60_000 });
-    const kube = new KubeClient(loadKubeconfig(cp.kubeconfigPath), { maxSockets: 32 });
+    const kube = cp.kube;
     await installCrd(kube);
     const controllerKubeconfig = await installRbac(cp, kube);
-    const nodes = await createSimNodes(kube, o.nodes, {
+    // Every node starts as a simulated Basalt node on OS 1.0.0.
+    const nodes = await createKwokNodes(cp, o.nodes, {
       zones: o.zones,
       namePrefix: o.namePrefix ?? "node-",
+      annotations: { [simKeys.osVersion]: oldOs },
+      concurrency: 16,
     });
-    await waitNodesReady(kube, nodes, 120_000 + o.nodes * 200);
+    await waitForNodesReady(cp, nodes, 120_000 + o.nodes * 200, { intervalMs: 500 });
     const simulator = new KwokNodeSimulator({
       kube,
       installMs: o.installMs,
@@ -185,7 +136,6 @@ export async function startSimCluster(o: SimClusterOptions): Promise<SimCluster>
       async stop() {
         abort.abort();
         await sleep(50);
-        kube.close();
         await cp.stop();
       },
     };

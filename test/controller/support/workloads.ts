@@ -1,6 +1,6 @@
+import type { KubeClient } from "@basalt/kube";
+import { hasStatus } from "@basalt/kube";
 import { waitFor } from "@basalt/testkit";
-import { hasStatus } from "../../../apps/basalt-controller/src/k8s/kube-errors.ts";
-import type { KubeClient } from "../../../apps/basalt-controller/src/k8s/kube-client.ts";
 
 /**
  * Workloads for rollout tests: Deployments on the kwok nodes (spread over them), each guarded by a

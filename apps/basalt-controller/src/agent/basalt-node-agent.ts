@@ -1,17 +1,15 @@
-import { FileService, LifecycleService, NodeService, SupervisorService, UpgradeService } from "@basalt/api";
+import { LifecycleService, NodeService, UpgradeService } from "@basalt/api";
 import { explainCallError, nodeTransport, type TlsMaterial } from "@basalt/client";
 import { BasaltError, defaultApiPort } from "@basalt/machinery";
+import type { Accepted, NodeAgent, NodeAgentStatus, NodeRef, UpgradeTarget } from "@basalt/rollout";
 import { createClient, type Transport } from "@connectrpc/connect";
-import type { UpgradeTarget } from "../planner/plan-spec.ts";
-import type { Accepted, NodeAgent, NodeAgentStatus, NodeRef } from "./node-agent.ts";
 
 /**
  * The node agent over the Basalt node API (mTLS; the client certificate needs role os:admin, which
  * Upgrade and Rollback require). OS targets go through UpgradeService.Upgrade (the node fetches the
  * signed bundle from the plan's URL, writes the inactive slot and reboots itself); Rollback boots the
- * other slot; a reboot-only target (agent mode) is LifecycleService.Reboot. Status comes from
- * Version, UpgradeStatus (the booted image's version on Basalt nodes), ServiceList (health) and two
- * file reads (boot ID, /var/run/reboot-required).
+ * other slot; a reboot-only target (agent mode) is LifecycleService.Reboot. Status is one
+ * NodeService.NodeStatus call.
  */
 
 /** Annotation that overrides where a node's API listens ("host:port"). */
@@ -39,12 +37,6 @@ export function nodeEndpoint(node: NodeRef, port = defaultApiPort): string {
     });
   }
   return `${address.includes(":") ? `[${address}]` : address}:${port}`;
-}
-
-async function readText(client: ReturnType<typeof createClient<typeof FileService>>, path: string) {
-  const chunks: Uint8Array[] = [];
-  for await (const r of client.read({ path })) chunks.push(r.data);
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 interface Connection {
@@ -124,40 +116,20 @@ export class BasaltNodeAgent implements NodeAgent {
     });
   }
 
+  /** One NodeStatus call (it replaced Version, UpgradeStatus, ServiceList and two file reads). */
   status(node: NodeRef): Promise<NodeAgentStatus> {
     return this.#call(node, async ({ transport }) => {
-      const files = createClient(FileService, transport);
-      const [version, upgrade, services, bootId, rebootPending] = await Promise.all([
-        createClient(NodeService, transport).version({}),
-        createClient(UpgradeService, transport)
-          .upgradeStatus({})
-          .then(
-            (u) => u.bootedVersion,
-            () => "",
-          ),
-        createClient(SupervisorService, transport).serviceList({}),
-        readText(files, "/proc/sys/kernel/random/boot_id").then(
-          (t) => t.trim(),
-          () => undefined,
-        ),
-        readText(files, "/var/run/reboot-required").then(
-          () => true,
-          () => false,
-        ),
-      ]);
-      const bad = services.services.filter((s) => s.health === "unhealthy" || s.state === "failed");
+      const s = await createClient(NodeService, transport).nodeStatus({});
       const status: NodeAgentStatus = {
-        osVersion: upgrade || version.osVersion,
-        healthy: bad.length === 0,
-        rebootPending,
+        healthy: s.healthy,
+        rebootPending: s.rebootRequired,
       };
-      if (node.kubeletVersion) status.kubeletVersion = node.kubeletVersion;
-      if (bootId) status.bootId = bootId;
-      if (bad.length > 0) {
-        status.detail = bad
-          .map((s) => `${s.name} ${s.state}/${s.health}${s.healthMessage ? `: ${s.healthMessage}` : ""}`)
-          .join("; ");
-      }
+      if (s.bootedVersion) status.osVersion = s.bootedVersion;
+      // The node's own answer once basaltd runs the kubelet; until then what the Node object says.
+      const kubelet = s.kubeletVersion || node.kubeletVersion;
+      if (kubelet) status.kubeletVersion = kubelet;
+      if (s.bootId) status.bootId = s.bootId;
+      if (!s.healthy) status.detail = s.healthReasons.map((r) => `${r.source}: ${r.message}`).join("; ");
       return status;
     });
   }

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseRequest, simKeys } from "../sim/sim-protocol.ts";
-import type { NodeRef } from "./node-agent.ts";
-import { nodeAgentContract } from "./node-agent-contract.ts";
+import type { NodeRef } from "@basalt/rollout";
+import { parseRequest, simKeys } from "@basalt/rollout";
+import { nodeAgentContract } from "@basalt/testkit";
 import { SimulatedNodeAgent } from "./simulated-node-agent.ts";
 
 /** A Node's annotations in memory, written by the agent's annotate port. */

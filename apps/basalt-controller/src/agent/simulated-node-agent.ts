@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { BasaltError } from "@basalt/machinery";
-import type { UpgradeTarget } from "../planner/plan-spec.ts";
-import { parseRequest, type SimRequest, sameRequest, simKeys } from "../sim/sim-protocol.ts";
-import type { Accepted, NodeAgent, NodeAgentStatus, NodeRef } from "./node-agent.ts";
+import type { Accepted, NodeAgent, NodeAgentStatus, NodeRef, UpgradeTarget } from "@basalt/rollout";
+import { parseRequest, type SimRequest, sameRequest, simKeys } from "@basalt/rollout";
 
 /**
  * A SIMULATED node agent, for kwok nodes: instead of calling a node's API it records the request on

@@ -1,12 +1,7 @@
+import type { KubeClient } from "@basalt/kube";
+import { Reflector } from "@basalt/kube";
 import { toBasaltError } from "@basalt/machinery";
-import type { NodeAgent } from "../agent/node-agent.ts";
-import { SimulatedNodeAgent } from "../agent/simulated-node-agent.ts";
-import { upgradePlanPath } from "../crd/upgrade-plan-crd.ts";
-import { kubeClusterWrites } from "../k8s/cluster-writes.ts";
-import { EventRecorder } from "../k8s/event-recorder.ts";
-import type { KubeClient } from "../k8s/kube-client.ts";
-import { kubePlanWrites } from "../k8s/plan-writes.ts";
-import { Reflector } from "../k8s/reflector.ts";
+import type { NodeAgent } from "@basalt/rollout";
 import {
   type NodeObject,
   type PdbObject,
@@ -16,7 +11,12 @@ import {
   toPdb,
   toPlan,
   toPod,
-} from "../k8s/resources.ts";
+  upgradePlanPath,
+} from "@basalt/rollout";
+import { SimulatedNodeAgent } from "../agent/simulated-node-agent.ts";
+import { kubeClusterWrites } from "../k8s/cluster-writes.ts";
+import { EventRecorder } from "../k8s/event-recorder.ts";
+import { kubePlanWrites } from "../k8s/plan-writes.ts";
 import type { ControllerMetrics } from "../metrics/controller-metrics.ts";
 import { AgentStatusCache } from "../reconcile/agent-status-cache.ts";
 import { ControlLoop } from "../reconcile/control-loop.ts";
@@ -45,7 +45,8 @@ export interface ControllerAppOptions {
   metrics: ControllerMetrics;
   /** Builds the leader elector: it calls `lead(signal)` when this replica starts leading. */
   elector(lead: (signal: AbortSignal) => void, stopped: () => void): Elector;
-  resyncMs?: number;
+  /** The longest the control loop sleeps when nothing is due (a safety net). */
+  maxIdleMs?: number;
   debounceMs?: number;
   now?: () => number;
 }
@@ -125,10 +126,12 @@ export class ControllerApp {
       telemetry: { log: o.log, events, metrics: o.metrics },
       metrics: o.metrics,
       mayWrite: () => this.mayWrite(),
+      settled: trigger,
     });
     this.loop = new ControlLoop({
       pass: () => this.#pass(),
-      resyncMs: o.resyncMs ?? 1000,
+      ...(o.maxIdleMs === undefined ? {} : { maxIdleMs: o.maxIdleMs }),
+      now,
       debounceMs: o.debounceMs ?? 20,
       onError: (err) => o.log.error({ err: toBasaltError(err).message }, "pass failed"),
     });
@@ -155,11 +158,14 @@ export class ControllerApp {
     return this.nodes.synced && this.pods.synced && this.pdbs.synced && this.plans.synced;
   }
 
-  async #pass(): Promise<void> {
-    if (!this.mayWrite() || !this.synced) return;
+  /** One pass; resolves with when the next is due though nothing changes (see Reconciler.nextDue). */
+  async #pass(): Promise<number | undefined> {
+    // Not leading or not synced: leadership and the caches' sync both trigger the loop when they come.
+    if (!this.mayWrite() || !this.synced) return undefined;
     const end = this.#o.metrics.passDuration.startTimer();
     try {
       await this.reconciler.pass();
+      return this.reconciler.nextDue;
     } finally {
       end();
     }
@@ -176,6 +182,14 @@ export class ControllerApp {
       this.elector.run(signal),
       this.loop.run(signal),
     ]);
+    // An empty collection's first LIST changes nothing in its cache: say "synced" explicitly (not
+    // part of #running: it never resolves if the controller stops before syncing).
+    void Promise.all([
+      this.nodes.whenSynced(),
+      this.pods.whenSynced(),
+      this.pdbs.whenSynced(),
+      this.plans.whenSynced(),
+    ]).then(() => this.loop.trigger());
   }
 
   /** Stops acting, releases the Lease (the elector does, on abort) and closes connections. */

@@ -1,12 +1,10 @@
-import { LeaderElector } from "@basalt/kube";
-import type { KubeClient } from "../k8s/kube-client.ts";
-import { RestLeaseLock } from "../k8s/rest-lease-lock.ts";
+import { type KubeClient, KubeLeaseLock, LeaderElector } from "@basalt/kube";
 import type { Logger } from "../reconcile/telemetry.ts";
 import type { Elector } from "./controller-app.ts";
 
 /**
  * Leader election for the controller: @basalt/kube's LeaderElector on a coordination.k8s.io Lease,
- * reached through the controller's own REST client. Two replicas run; the one holding the Lease acts,
+ * through @basalt/kube's REST client. Two replicas run; the one holding the Lease acts,
  * and a leader that cannot renew within the renew deadline stops acting before anyone else may take
  * over (the lease duration is longer).
  */
@@ -24,7 +22,7 @@ export function leaseElector(
 ): (lead: (signal: AbortSignal) => void, stopped: () => void) => Elector {
   return (lead, stopped) =>
     new LeaderElector(
-      new RestLeaseLock(kube, where.namespace, where.name),
+      new KubeLeaseLock(kube, where.namespace, where.name),
       { ...where, ...timing, releaseOnCancel: true },
       {
         onStartedLeading: lead,

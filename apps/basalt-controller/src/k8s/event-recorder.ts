@@ -1,6 +1,6 @@
+import type { Kube } from "@basalt/kube";
 import { toBasaltError } from "@basalt/machinery";
 import type { EventRef, EventSink, Logger } from "../reconcile/telemetry.ts";
-import type { Kube } from "./kube-client.ts";
 
 /**
  * Kubernetes Events (core/v1) for Nodes and UpgradePlans, so `kubectl describe node X` shows why it

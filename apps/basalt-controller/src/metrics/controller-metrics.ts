@@ -1,7 +1,6 @@
-import { waitingReasonCodes } from "../planner/actions.ts";
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { NodeStatus, PlanResult } from "../planner/actions.ts";
-import { upgradePhases } from "../planner/cluster-state.ts";
+import type { NodeStatus, PlanResult } from "@basalt/rollout";
+import { upgradePhases, waitingReasonCodes } from "@basalt/rollout";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { ReconcileMetrics } from "../reconcile/telemetry.ts";
 
 /**
@@ -119,7 +118,7 @@ export class ControllerMetrics implements ReconcileMetrics {
   phaseDone(phase: string, seconds: number): void {
     this.#phase.observe({ phase }, seconds);
   }
-  eviction(result: "evicted" | "blocked" | "gone" | "error" | "forced"): void {
+  eviction(result: "evicted" | "blocked" | "throttled" | "gone" | "error" | "forced"): void {
     this.#evictions.inc({ result });
   }
   action(kind: string, result: "ok" | "error"): void {

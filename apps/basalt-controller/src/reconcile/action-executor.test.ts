@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { NodePatch } from "@basalt/kube";
 import { BasaltError } from "@basalt/machinery";
-import type { NodeAgent } from "../agent/node-agent.ts";
-import type { ClusterWrites, NodePatch } from "../k8s/cluster-writes.ts";
-import type { NodeObject } from "../k8s/resources.ts";
-import { annotationKeys, readUpgradeAnnotations, upgradeAnnotationsPatch } from "../planner/annotations.ts";
+import type { NodeAgent, NodeObject } from "@basalt/rollout";
+import { annotationKeys, readUpgradeAnnotations, upgradeAnnotationsPatch } from "@basalt/rollout";
+import type { ClusterWrites } from "../k8s/cluster-writes.ts";
 import { ActionExecutor } from "./action-executor.ts";
 import { silentTelemetry } from "./telemetry.ts";
 
@@ -35,10 +35,12 @@ function harness(
   };
   const patches: NodePatch[] = [];
   const evictions: string[] = [];
+  const events: string[] = [];
+  const evictionResults: string[] = [];
   const writes: ClusterWrites = {
     async patchNode(_name, patch) {
       patches.push(patch);
-      for (const [k, v] of Object.entries(patch.annotations)) {
+      for (const [k, v] of Object.entries(patch.annotations ?? {})) {
         if (v === null) delete node.annotations[k];
         else node.annotations[k] = v;
       }
@@ -48,7 +50,12 @@ function harness(
     },
     async evict(namespace, name) {
       evictions.push(`${namespace}/${name}`);
-      return name.startsWith("blocked") ? "blocked" : "evicted";
+      const pod = `${namespace}/${name}`;
+      if (name.startsWith("blocked"))
+        return { outcome: "blocked", pod, message: "budget", retryAfterSeconds: undefined };
+      if (name.startsWith("throttled"))
+        return { outcome: "throttled", pod, message: "slow down", retryAfterSeconds: 1 };
+      return { outcome: "evicted", pod };
     },
     async deletePod() {},
   };
@@ -65,7 +72,11 @@ function harness(
     node: () => node,
     observeNode: () => {},
     now: () => 5000,
-    telemetry: silentTelemetry,
+    telemetry: {
+      ...silentTelemetry,
+      events: { emit: (_ref, _type, reason, message) => events.push(`${reason}: ${message}`) },
+      metrics: { ...silentTelemetry.metrics, eviction: (result) => evictionResults.push(result) },
+    },
     mayWrite: options.leader ?? (() => true),
   });
   return {
@@ -73,6 +84,8 @@ function harness(
     node,
     patches,
     evictions,
+    events,
+    evictionResults,
     phase: () => readUpgradeAnnotations(node.annotations).upgrade?.phase,
   };
 }
@@ -122,7 +135,7 @@ test("a replica that no longer leads writes nothing and calls no agent", async (
   assert.equal(calls, 0);
 });
 
-test("drain records draining and evicts; a PDB refusal is counted, not forced", async () => {
+test("drain records draining and evicts; a PDB refusal is counted, APF throttling is not one", async () => {
   const h = harness({ phase: "cordoned", ours: true });
   await h.executor.execute(
     [
@@ -130,14 +143,17 @@ test("drain records draining and evicts; a PDB refusal is counted, not forced", 
         kind: "drain",
         node: "n1",
         reason: "drain",
-        pods: ["shop/web-1", "shop/blocked-1"],
+        pods: ["shop/web-1", "shop/blocked-1", "shop/throttled-1"],
         pdbs: ["shop/web"],
         force: false,
       },
     ],
     "p",
   );
-  assert.deepEqual(h.evictions, ["shop/web-1", "shop/blocked-1"]);
+  await h.executor.idle();
+  assert.deepEqual(h.evictions, ["shop/web-1", "shop/blocked-1", "shop/throttled-1"]);
+  assert.deepEqual(h.evictionResults, ["evicted", "blocked", "throttled"]);
+  assert.deepEqual(h.events, ["DrainWaiting: p: 1 eviction(s) refused by a PodDisruptionBudget; waiting"]);
   assert.equal(h.phase(), "draining");
   assert.equal(h.node.annotations[annotationKeys.pdbs], "shop/web");
 });
@@ -157,7 +173,33 @@ test("upgrade: upgrading, then the agent, then rebooting", async () => {
   );
   await sleep(10);
   assert.deepEqual(
-    h.patches.map((p) => p.annotations[annotationKeys.phase]),
+    h.patches.map((p) => p.annotations?.[annotationKeys.phase]),
+    ["upgrading", "rebooting"],
+  );
+});
+
+test("an upgrade re-aimed at a changed target records the new target and the boot it is asked from", async () => {
+  // State for target os=2 from before the node's first reboot (no boot ID recorded then: boot-0).
+  const h = harness({ phase: "rebooting", ours: true });
+  h.node.annotations[annotationKeys.bootId] = "boot-0";
+  await h.executor.execute(
+    [
+      {
+        kind: "upgrade",
+        node: "n1",
+        reason: "the target changed",
+        target: { os: { version: "3", bundleUrl: "https://x.test/3" } },
+      },
+    ],
+    "p",
+  );
+  await h.executor.idle();
+  const state = readUpgradeAnnotations(h.node.annotations).upgrade;
+  assert.equal(state?.target, "os=3");
+  assert.equal(state?.bootId, "boot-1", "rebooted means: since this upgrade call");
+  assert.equal(state?.phase, "rebooting");
+  assert.deepEqual(
+    h.patches.map((p) => p.annotations?.[annotationKeys.phase]),
     ["upgrading", "rebooting"],
   );
 });
@@ -212,4 +254,41 @@ test("rollback records rolledBack with the boot ID the reboot will leave", async
   await sleep(10);
   assert.equal(h.phase(), "rolledBack");
   assert.equal(h.node.annotations[annotationKeys.rebootFrom], "boot-1");
+});
+
+test("nothing is done for a plan edited or deleted since the pass read it (checked before each write)", async () => {
+  let agentCalls = 0;
+  const h = harness({
+    phase: "draining",
+    ours: true,
+    agent: {
+      upgrade: async () => {
+        agentCalls++;
+        return { message: "ok" };
+      },
+    },
+  });
+  const upgrade = {
+    kind: "upgrade" as const,
+    node: "n1",
+    reason: "go",
+    target: { os: { version: "2", bundleUrl: "https://x.test/b" } },
+  };
+  // Changed before the action starts: nothing at all.
+  await h.executor.execute([upgrade], "p", () => false);
+  await h.executor.idle();
+  assert.equal(h.patches.length, 0);
+  assert.equal(agentCalls, 0);
+  // Changed while it runs (the plan is deleted as "upgrading" is written): the agent is not asked.
+  let current = true;
+  const writes = h.patches.length;
+  const onPatch = h.patches.push.bind(h.patches);
+  h.patches.push = (...p) => {
+    current = false;
+    return onPatch(...p);
+  };
+  await h.executor.execute([upgrade], "p", () => current);
+  await h.executor.idle();
+  assert.equal(h.patches.length, writes + 1, "only the write that was already going out");
+  assert.equal(agentCalls, 0);
 });

@@ -1,13 +1,15 @@
 import { BasaltError, toBasaltError } from "@basalt/machinery";
-import { isPermanentAgentError, type NodeAgent } from "../agent/node-agent.ts";
+import type { Action, NodeObject, NodeUpgradeState, UpgradePhase } from "@basalt/rollout";
+import {
+  bootIdOf,
+  isPermanentAgentError,
+  type NodeAgent,
+  nodeRef,
+  readUpgradeAnnotations,
+  targetKey,
+  upgradeAnnotationsPatch,
+} from "@basalt/rollout";
 import type { ClusterWrites } from "../k8s/cluster-writes.ts";
-import type { NodeObject } from "../k8s/resources.ts";
-import type { Action } from "../planner/actions.ts";
-import { readUpgradeAnnotations, upgradeAnnotationsPatch } from "../planner/annotations.ts";
-import type { NodeUpgradeState, UpgradePhase } from "../planner/cluster-state.ts";
-import { bootIdOf } from "../planner/node-view.ts";
-import { targetKey } from "../planner/plan-spec.ts";
-import { nodeRef } from "./cluster-snapshot.ts";
 import { pool, Semaphore } from "./concurrency.ts";
 import { nodeEventRef, type Telemetry } from "./telemetry.ts";
 
@@ -31,6 +33,12 @@ export interface ExecutorDeps {
   mayWrite(): boolean;
   /** Concurrent evictions per node. */
   evictConcurrency?: number;
+  /**
+   * Called when a background action ends: its node is free again and may have a backoff or a
+   * result the next pass should see, so the control loop plans again (its writes alone may not be
+   * watch events: a failure writes nothing).
+   */
+  settled?(): void;
   /** How long a node is left alone after its agent refused for good. */
   permanentBackoffMs?: number;
   transientBackoffMs?: number;
@@ -48,6 +56,8 @@ interface StateChange {
   rebootFrom?: string;
   /** The target key the state is for (an upgrade re-aimed at a changed target). */
   target?: string;
+  /** The boot ID the node had when the agent was last asked to upgrade it (see #upgrade). */
+  bootId?: string;
   unschedulable?: boolean;
   fresh?: NodeUpgradeState;
   resourceVersion?: string;
@@ -59,6 +69,8 @@ export class ActionExecutor {
   readonly #busy = new Set<string>();
   /** Node → time before which it is not acted on again. */
   readonly #holdUntil = new Map<string, number>();
+  /** Per node with an action under way: whether its plan is still the one planned from. */
+  readonly #current = new Map<string, () => boolean>();
   /**
    * Pods evicted in the last few seconds: the cache shows them terminating only once the watch says
    * so, and asking again in between would only cost requests.
@@ -84,19 +96,61 @@ export class ActionExecutor {
    * Those actions only move a node along or free its slot, and a slot is freed only once the write
    * that frees it has landed: nothing the next pass decides can go over the budget because of them.
    */
-  async execute(actions: readonly Action[], plan: string, concurrency = 32): Promise<void> {
+  /**
+   * `current` says whether the plan is still the one the pass planned from (same generation, not
+   * being deleted); it is asked before each action starts and before each write or agent call, so an
+   * edit or a delete that lands mid-pass stops the actions planned from the old spec.
+   */
+  async execute(
+    actions: readonly Action[],
+    plan: string,
+    current: () => boolean = () => true,
+    concurrency = 32,
+  ): Promise<void> {
     if (!this.#d.mayWrite()) return;
     const now = this.#d.now();
     const todo = actions.filter(
       (a): a is NodeAction =>
         a.kind !== "pause" && !this.#busy.has(a.node) && (this.#holdUntil.get(a.node) ?? 0) <= now,
     );
-    for (const a of todo) if (a.kind !== "cordon") this.#background(a.node, () => this.#run(a, plan));
+    for (const a of todo)
+      if (a.kind !== "cordon") this.#background(a.node, () => this.#run(a, plan, current));
     await pool(
       todo.filter((a) => a.kind === "cordon"),
       concurrency,
-      (a) => this.#run(a, plan),
+      (a) => this.#run(a, plan, current),
     );
+  }
+
+  /**
+   * Hands nodes of a deleted plan back: clears their upgrade annotations and lifts our cordon where
+   * `uncordon` says so, in one patch each. Skips a node with an action still under way.
+   */
+  async release(nodes: readonly { node: string; uncordon: boolean }[]): Promise<void> {
+    await pool(nodes, 16, async ({ node: name, uncordon }) => {
+      const node = this.#d.node(name);
+      if (!node || this.#busy.has(name) || !this.#d.mayWrite()) return;
+      try {
+        const written = await this.#d.writes.patchNode(name, {
+          annotations: upgradeAnnotationsPatch(undefined, false),
+          ...(uncordon ? { unschedulable: false } : {}),
+        });
+        this.#d.observeNode(written);
+      } catch (err) {
+        this.#d.telemetry.log.warn({ node: name, err: toBasaltError(err).message }, "node not handed back");
+      }
+    });
+  }
+
+  /** When the first node held back after a failure may be acted on again (ms since the epoch), if any. */
+  nextRetry(): number | undefined {
+    const now = this.#d.now();
+    let next: number | undefined;
+    for (const [node, until] of this.#holdUntil) {
+      if (until <= now) this.#holdUntil.delete(node);
+      else if (next === undefined || until < next) next = until;
+    }
+    return next;
   }
 
   /** Resolves when every background action has finished (for tests and a clean stop). */
@@ -104,17 +158,22 @@ export class ActionExecutor {
     while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
   }
 
-  async #run(a: NodeAction, plan: string): Promise<void> {
+  async #run(a: NodeAction, plan: string, current: () => boolean): Promise<void> {
+    if (!current()) return;
+    this.#current.set(a.node, current);
     try {
       await this.#one(a, plan);
       this.#d.telemetry.metrics.action(a.kind, "ok");
     } catch (err) {
       this.#d.telemetry.metrics.action(a.kind, "error");
       const e = toBasaltError(err);
-      this.#d.telemetry.log.warn(
+      (e.code === "canceled" ? this.#d.telemetry.log.info : this.#d.telemetry.log.warn).call(
+        this.#d.telemetry.log,
         { node: a.node, action: a.kind, code: e.code, err: e.message },
         "action failed",
       );
+    } finally {
+      this.#current.delete(a.node);
     }
   }
 
@@ -181,6 +240,7 @@ export class ActionExecutor {
       await this.#record(node, { phase: "draining", pdbs });
     }
     let blocked = 0;
+    let throttled = 0;
     const now = this.#d.now();
     for (const [pod, at] of this.#evicted) if (now - at > 10_000) this.#evicted.delete(pod);
     const pods = a.pods.filter((p) => !this.#evicted.has(p));
@@ -193,9 +253,12 @@ export class ActionExecutor {
           return;
         }
         const result = await this.#d.writes.evict(namespace, name, a.gracePeriodSeconds);
-        this.#d.telemetry.metrics.eviction(result);
-        if (result === "evicted") this.#evicted.set(key, this.#d.now());
-        if (result === "blocked") blocked++;
+        this.#d.telemetry.metrics.eviction(result.outcome === "failed" ? "error" : result.outcome);
+        if (result.outcome === "evicted") this.#evicted.set(key, this.#d.now());
+        // Only a budget's refusal is reported as one; API priority-and-fairness throttling is load.
+        if (result.outcome === "blocked") blocked++;
+        if (result.outcome === "throttled") throttled++;
+        if (result.outcome === "failed") throw result.error;
       } catch (err) {
         this.#d.telemetry.metrics.eviction("error");
         this.#d.telemetry.log.warn(
@@ -213,6 +276,12 @@ export class ActionExecutor {
         `${blocked} eviction(s) refused by a PodDisruptionBudget; waiting`,
       );
     }
+    if (throttled > 0) {
+      this.#d.telemetry.log.info(
+        { node: node.name, throttled },
+        "evictions throttled by the apiserver (priority and fairness); retrying next pass",
+      );
+    }
   }
 
   /**
@@ -221,12 +290,18 @@ export class ActionExecutor {
    */
   async #upgrade(node: NodeObject, a: Extract<Action, { kind: "upgrade" }>, plan: string): Promise<void> {
     const { upgrade } = readUpgradeAnnotations(node.annotations);
-    if (upgrade?.phase !== "upgrading") {
+    // The boot this upgrade is asked for from: "rebooted" means rebooted since the last upgrade call,
+    // so a node re-aimed at a changed target after its first reboot is not taken for one that
+    // rebooted into the wrong version.
+    const bootId = bootIdOf(node);
+    const target = targetKey(a.target);
+    if (upgrade?.phase !== "upgrading" || upgrade.bootId !== bootId || upgrade.target !== target) {
       // No Event here: UpgradeStarted and Upgraded (or UpgradeFailed) bracket it, and at thousands
       // of nodes every Event is a request.
-      await this.#record(node, { phase: "upgrading", lastError: null, target: targetKey(a.target) });
+      await this.#record(node, { phase: "upgrading", lastError: null, target, bootId });
     }
     if (!this.#d.mayWrite()) return;
+    this.#checkPlan(node.name);
     try {
       const accepted = await this.#d.agent.upgrade(nodeRef(this.#d.node(node.name) ?? node), a.target);
       const now = this.#d.node(node.name);
@@ -241,6 +316,7 @@ export class ActionExecutor {
 
   async #rollback(node: NodeObject, a: Extract<Action, { kind: "rollback" }>, plan: string): Promise<void> {
     if (!this.#d.mayWrite()) return;
+    this.#checkPlan(node.name);
     try {
       // The boot ID from before the call: the node may be down and up again before we record.
       const rebootFrom = bootIdOf(this.#d.node(node.name) ?? node);
@@ -298,6 +374,7 @@ export class ActionExecutor {
         this.#slots.release();
         this.#busy.delete(node);
         this.#inFlight.delete(run);
+        this.#d.settled?.();
       });
     this.#inFlight.add(run);
   }
@@ -318,6 +395,7 @@ export class ActionExecutor {
       if (change.pdbs) next.pdbs = change.pdbs;
       if (change.target) next.target = change.target;
       if (change.rebootFrom) next.rebootFrom = change.rebootFrom;
+      if (change.bootId) next.bootId = change.bootId;
     }
     const cordonedByUs = change.unschedulable === undefined ? current.cordonedByUs : change.unschedulable;
     const patch = {
@@ -326,12 +404,19 @@ export class ActionExecutor {
       ...(change.resourceVersion ? { resourceVersion: change.resourceVersion } : {}),
     };
     if (!this.#d.mayWrite()) throw new BasaltError("failed_precondition", "not the leader: not writing");
+    this.#checkPlan(node.name);
     const written = await this.#d.writes.patchNode(node.name, patch);
     this.#d.observeNode(written);
     const before = current.upgrade;
     if (before && next && before.phase !== next.phase) {
       this.#d.telemetry.metrics.phaseDone(before.phase, Math.max(0, (now - before.since) / 1000));
     }
+  }
+
+  /** Refuses a write or agent call for a plan edited or deleted since the pass read it. */
+  #checkPlan(node: string): void {
+    if (this.#current.get(node)?.() === false)
+      throw new BasaltError("canceled", "the plan changed or is being deleted since this pass read it");
   }
 
   #event(node: NodeObject, plan: string, type: "Normal" | "Warning", reason: string, message: string): void {

@@ -1,7 +1,6 @@
 import { toBasaltError } from "@basalt/machinery";
-import type { NodeAgent, NodeAgentStatus } from "../agent/node-agent.ts";
-import type { NodeObject } from "../k8s/resources.ts";
-import { nodeRef } from "./cluster-snapshot.ts";
+import type { NodeAgent, NodeAgentStatus, NodeObject } from "@basalt/rollout";
+import { nodeRef } from "@basalt/rollout";
 
 /**
  * What each node's agent last reported (versions, health, pending reboot), refreshed before a pass
@@ -37,6 +36,21 @@ export class AgentStatusCache {
   /** Forgets nodes that are gone. */
   retain(names: ReadonlySet<string>): void {
     for (const k of this.#entries.keys()) if (!names.has(k)) this.#entries.delete(k);
+  }
+
+  /**
+   * When the first of `nodes` is next due for a refresh (ms since the epoch); undefined when none
+   * ever is (every `maxAge` is 0: statuses that cost nothing to read are never cached for long).
+   */
+  nextDue(nodes: Iterable<NodeObject>, maxAge: (node: NodeObject) => number): number | undefined {
+    let due: number | undefined;
+    for (const n of nodes) {
+      const age = maxAge(n);
+      if (age <= 0) continue;
+      const at = (this.#entries.get(n.name)?.at ?? this.#o.now()) + age;
+      if (due === undefined || at < due) due = at;
+    }
+    return due;
   }
 
   /**

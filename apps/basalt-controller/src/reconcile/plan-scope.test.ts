@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { NodeObject, PlanObject } from "../k8s/resources.ts";
+import type { NodeObject, PlanObject } from "@basalt/rollout";
 import { scopePlans } from "./plan-scope.ts";
 
 const plan = (name: string, created: number, pool?: string, spec?: unknown): PlanObject => ({
@@ -10,6 +10,7 @@ const plan = (name: string, created: number, pool?: string, spec?: unknown): Pla
   uid: name,
   generation: 1,
   created,
+  finalizers: [],
   spec: spec ?? {
     target: { os: { version: "1", bundleUrl: "https://x.test/b" } },
     budget: { maxUnavailable: 1 },

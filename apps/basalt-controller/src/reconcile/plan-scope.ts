@@ -1,7 +1,5 @@
-import type { NodeObject, PlanObject } from "../k8s/resources.ts";
-import type { UpgradePlanSpec } from "../planner/plan-spec.ts";
-import { checkPlanSpec, type SpecProblem } from "../planner/plan-spec-validation.ts";
-import { matchesSelector } from "../planner/selector.ts";
+import type { NodeObject, PlanObject, UpgradePlanSpec } from "@basalt/rollout";
+import { checkPlanSpec, matchesSelector, type SpecProblem } from "@basalt/rollout";
 
 /**
  * Which nodes each plan acts on. A node belongs to one plan only — the newest valid plan whose

@@ -1,19 +1,36 @@
 import { toBasaltError } from "@basalt/machinery";
-import type { NodeAgent } from "../agent/node-agent.ts";
+import type {
+  NodeAgent,
+  NodeObject,
+  PdbObject,
+  PlanObject,
+  PlanResult,
+  PodObject,
+  SpecProblem,
+} from "@basalt/rollout";
+import {
+  type Condition,
+  handBack,
+  isInProgress,
+  nodeSnapshot,
+  type PdbSnapshot,
+  type PlanStatus,
+  type PodSnapshot,
+  pdbSnapshot,
+  pdbsByPod,
+  planFinalizer,
+  plan as planRollout,
+  planStatus,
+  podSnapshot,
+  readUpgradeAnnotations,
+  statusChanged,
+  targetKey,
+} from "@basalt/rollout";
 import type { ClusterWrites } from "../k8s/cluster-writes.ts";
 import type { PlanWrites } from "../k8s/plan-writes.ts";
-import type { NodeObject, PdbObject, PlanObject, PodObject } from "../k8s/resources.ts";
-import type { PlanResult } from "../planner/actions.ts";
-import { readUpgradeAnnotations } from "../planner/annotations.ts";
-import { isInProgress, type PdbSnapshot, type PodSnapshot } from "../planner/cluster-state.ts";
-import { targetKey } from "../planner/plan-spec.ts";
-import type { SpecProblem } from "../planner/plan-spec-validation.ts";
-import { plan as planRollout } from "../planner/planner.ts";
 import { ActionExecutor } from "./action-executor.ts";
 import type { AgentStatusCache } from "./agent-status-cache.ts";
-import { nodeSnapshot, pdbSnapshot, pdbsByPod, podSnapshot } from "./cluster-snapshot.ts";
-import { type Condition, type PlanStatus, planStatus, statusChanged } from "./plan-status.ts";
-import { scopePlans } from "./plan-scope.ts";
+import { type ScopedPlan, scopePlans } from "./plan-scope.ts";
 import type { EventRef, Telemetry } from "./telemetry.ts";
 
 /**
@@ -38,6 +55,8 @@ export interface ReconcilerDeps {
   metrics?: { observePlan(plan: string, result: PlanResult): void; forgetPlan(plan: string): void };
   /** False when this replica is not (or no longer) the leader. */
   mayWrite(): boolean;
+  /** A background action ended (see ExecutorDeps.settled). */
+  settled?(): void;
   /** Least time between two status writes of one plan, unless its phase changes. */
   statusIntervalMs?: number;
 }
@@ -54,6 +73,13 @@ export class Reconciler {
   readonly executor: ActionExecutor;
   readonly #written = new Map<string, { at: number; status: PlanStatus }>();
   readonly #known = new Set<string>();
+  /**
+   * After a pass: when the next one is due though nothing in the cluster changes (ms since the
+   * epoch) — the earliest of the planner's deadlines, the next agent status due, a held-back node's
+   * retry and a status write held back by the write interval. Undefined: only a change can matter.
+   */
+  nextDue: number | undefined;
+  #due: number[] = [];
 
   constructor(deps: ReconcilerDeps) {
     this.#d = deps;
@@ -65,19 +91,25 @@ export class Reconciler {
       now: deps.now,
       telemetry: deps.telemetry,
       mayWrite: deps.mayWrite,
+      ...(deps.settled ? { settled: deps.settled } : {}),
     });
   }
 
   async pass(): Promise<PlanPass[]> {
     const d = this.#d;
+    this.#due = [];
     const scoped = scopePlans(d.plans.values(), d.nodes.values());
     const inScope = scoped.flatMap((s) => s.nodes);
+    // The simulated agent reads the Node itself (no request), so its status is always fresh.
     const simulated = d.agent.kind === "simulated";
-    await d.statuses.refresh(inScope, (n) => {
+    const maxAge = (n: NodeObject) => {
       if (simulated) return 0;
       const phase = readUpgradeAnnotations(n.annotations).upgrade?.phase;
       return phase && isInProgress(phase) ? 2_000 : 60_000;
-    });
+    };
+    await d.statuses.refresh(inScope, maxAge);
+    const statusDue = d.statuses.nextDue(inScope, maxAge);
+    if (statusDue !== undefined) this.#due.push(statusDue);
     d.statuses.retain(new Set(d.nodes.keys()));
     const now = d.now();
     const { pods, pdbs } = this.#podsAndPdbs();
@@ -85,6 +117,11 @@ export class Reconciler {
     for (const s of scoped) {
       const name = s.plan.name;
       this.#known.add(name);
+      if (s.plan.deleting) {
+        await this.#handBack(s, now);
+        continue;
+      }
+      await this.#holdWithFinalizer(s.plan);
       if (!s.spec) {
         passes.push({ plan: name, problems: s.problems! });
         await this.#writeStatus(
@@ -101,13 +138,22 @@ export class Reconciler {
       };
       const result = planRollout(state, s.spec, now);
       passes.push({ plan: name, result });
+      if (result.nextDeadline !== undefined) this.#due.push(result.nextDeadline);
       d.metrics?.observePlan(name, result);
       if (!d.mayWrite()) continue;
-      await this.executor.execute(result.actions, name);
+      const generation = s.plan.generation;
+      const current = () => {
+        const p = d.plans.get(name);
+        return p !== undefined && p.generation === generation && !p.deleting;
+      };
+      await this.executor.execute(result.actions, name, current);
       this.#nodeReasons(result);
       const status = planStatus(this.#statusInput(s.plan, now, { result, target: targetKey(s.spec.target) }));
       await this.#writeStatus(s.plan, status);
     }
+    const held = this.executor.nextRetry();
+    if (held !== undefined) this.#due.push(held);
+    this.nextDue = this.#due.length === 0 ? undefined : Math.min(...this.#due);
     for (const name of [...this.#known]) {
       if (!d.plans.has(name)) {
         this.#known.delete(name);
@@ -116,6 +162,53 @@ export class Reconciler {
       }
     }
     return passes;
+  }
+
+  /**
+   * Puts the controller's finalizer on a plan before acting for it, so deleting the plan waits until
+   * its nodes are handed back. A plan that cannot take it (an old RBAC without patch) is still acted
+   * for, as before finalizers existed; the warning says so.
+   */
+  async #holdWithFinalizer(plan: PlanObject): Promise<void> {
+    const d = this.#d;
+    if (plan.finalizers.includes(planFinalizer) || !d.mayWrite()) return;
+    try {
+      d.observePlan(
+        await d.planWrites.setFinalizers(
+          plan.name,
+          [...plan.finalizers, planFinalizer],
+          plan.resourceVersion,
+        ),
+      );
+    } catch (err) {
+      d.telemetry.log.warn({ plan: plan.name, err: toBasaltError(err).message }, "finalizer not added");
+    }
+  }
+
+  /**
+   * A deleted plan: no new step, each node handed back (released now, or once the upgrade or
+   * rollback running on it has finished), then the finalizer removed so the apiserver lets it go.
+   */
+  async #handBack(s: ScopedPlan, now: number): Promise<void> {
+    const d = this.#d;
+    if (!s.plan.finalizers.includes(planFinalizer)) return;
+    const nodes = s.nodes.map((n) => nodeSnapshot(n, d.statuses.get(n.name)));
+    const h = handBack(nodes, s.spec, now);
+    if (h.nextDeadline !== undefined) this.#due.push(h.nextDeadline);
+    if (!d.mayWrite()) return;
+    await this.executor.release(h.nodes.filter((n) => n.release));
+    if (!h.done) return;
+    try {
+      // Not observed: once the finalizer is gone the apiserver deletes the plan, and the watch says so.
+      await d.planWrites.setFinalizers(
+        s.plan.name,
+        s.plan.finalizers.filter((f) => f !== planFinalizer),
+        s.plan.resourceVersion,
+      );
+      d.telemetry.log.info({ plan: s.plan.name }, "plan deleted: every node handed back");
+    } catch (err) {
+      d.telemetry.log.warn({ plan: s.plan.name, err: toBasaltError(err).message }, "finalizer not removed");
+    }
   }
 
   #podsAndPdbs(): { pods: PodSnapshot[]; pdbs: PdbSnapshot[] } {
@@ -158,7 +251,11 @@ export class Reconciler {
     if (!statusChanged(previous, status)) return;
     const now = d.now();
     const phaseChanged = (previous as PlanStatus | undefined)?.phase !== status.phase;
-    if (last && !phaseChanged && now - last.at < (d.statusIntervalMs ?? 1000)) return;
+    const interval = d.statusIntervalMs ?? 1000;
+    if (last && !phaseChanged && now - last.at < interval) {
+      this.#due.push(last.at + interval);
+      return;
+    }
     status.lastUpdateTime = new Date(now).toISOString();
     try {
       const written = await d.planWrites.writeStatus(plan.name, status);

@@ -23,7 +23,7 @@ export interface EventSink {
 export interface ReconcileMetrics {
   /** A node left `phase` after `seconds`. */
   phaseDone(phase: string, seconds: number): void;
-  eviction(result: "evicted" | "blocked" | "gone" | "error" | "forced"): void;
+  eviction(result: "evicted" | "blocked" | "throttled" | "gone" | "error" | "forced"): void;
   action(kind: string, result: "ok" | "error"): void;
   failure(plan: string): void;
   rollback(plan: string): void;

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { type BundleManifest, signManifest, writeBundle } from "@basalt/machinery";
 import { type BuildContext, need, type Phase } from "../build-context.ts";
 

@@ -1,6 +1,6 @@
 import type { Phase } from "../build-context.ts";
-import { downloadPackages, extractPackages } from "./debian-packages.ts";
 import { writeUpdateBundle } from "./bundle.ts";
+import { downloadPackages, extractPackages } from "./debian-packages.ts";
 import { buildDisk } from "./disk.ts";
 import { checkHostTools } from "./host-tools.ts";
 import { buildInitramfs } from "./initramfs.ts";

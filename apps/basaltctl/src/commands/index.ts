@@ -5,8 +5,8 @@ import { networkCommands } from "./node/network.ts";
 import { powerCommands } from "./node/power.ts";
 import { serviceCommands } from "./node/services.ts";
 import { streamCommands } from "./node/streams.ts";
-import { rolloutCommands } from "./rollout/rollout.ts";
 import { upgradeCommands } from "./node/upgrade.ts";
+import { rolloutCommands } from "./rollout/rollout.ts";
 
 export const commands: Command[] = [
   ...infoCommands,

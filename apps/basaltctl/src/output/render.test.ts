@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { BasaltError } from "@basalt/machinery";
 import type { NodeResult } from "@basalt/client";
+import { BasaltError } from "@basalt/machinery";
 import type { CommandOutput } from "../cli/command.ts";
 import { render, type Sink } from "./render.ts";
 

@@ -1,6 +1,6 @@
-import type { Interceptor } from "@connectrpc/connect";
 import { authorize, toConnectError } from "@basalt/api";
 import { BasaltError } from "@basalt/machinery";
+import type { Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { authenticate } from "./authenticate.ts";
 import { peerKey } from "./peer.ts";

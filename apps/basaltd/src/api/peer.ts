@@ -1,7 +1,7 @@
+import type { IncomingMessage } from "node:http";
+import type { Http2ServerRequest } from "node:http2";
 import type { TLSSocket } from "node:tls";
 import { createContextKey } from "@connectrpc/connect";
-import type { Http2ServerRequest } from "node:http2";
-import type { IncomingMessage } from "node:http";
 
 type NodeServerRequest = IncomingMessage | Http2ServerRequest;
 

@@ -1,6 +1,6 @@
+import type { EventService } from "@basalt/api";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { EventService } from "@basalt/api";
 import type { DaemonContext } from "../daemon-context.ts";
 
 /** The stream of what basaltd did. */

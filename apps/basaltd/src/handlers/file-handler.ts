@@ -1,7 +1,7 @@
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { ServiceImpl } from "@connectrpc/connect";
 import type { FileService } from "@basalt/api";
 import { BasaltError } from "@basalt/machinery";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
 import type { DaemonContext } from "../daemon-context.ts";
 import { checkRequestedPath, checkResolvedPath } from "../files/allow-list.ts";
 

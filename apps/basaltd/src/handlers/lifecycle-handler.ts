@@ -1,6 +1,6 @@
-import type { ServiceImpl } from "@connectrpc/connect";
 import type { LifecycleService } from "@basalt/api";
 import { BasaltError, type MachineConfig } from "@basalt/machinery";
+import type { ServiceImpl } from "@connectrpc/connect";
 import type { DaemonContext } from "../daemon-context.ts";
 
 /** Whether a power action may run: always on a Basalt node, in agent mode only when the config says so. */

@@ -1,8 +1,8 @@
 import { join } from "node:path";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { ServiceImpl } from "@connectrpc/connect";
 import type { LogService } from "@basalt/api";
 import { BasaltError } from "@basalt/machinery";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
 import type { DaemonContext } from "../daemon-context.ts";
 import { parseKmsgRecord } from "../node-info/proc-parsers.ts";
 import { tailLines } from "./log-tail.ts";

@@ -1,5 +1,5 @@
-import type { ServiceImpl } from "@connectrpc/connect";
 import type { NetworkService } from "@basalt/api";
+import type { ServiceImpl } from "@connectrpc/connect";
 import type { DaemonContext } from "../daemon-context.ts";
 import type { Host } from "../host.ts";
 import { parseRoutes4, parseRoutes6, parseSocketTable, type SocketRow } from "../node-info/net-parsers.ts";

@@ -1,7 +1,7 @@
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { ServiceImpl } from "@connectrpc/connect";
 import type { NodeService } from "@basalt/api";
 import { basaltVersion } from "@basalt/machinery";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
 import type { DaemonContext } from "../daemon-context.ts";
 import {
   parseCpuinfo,
@@ -11,6 +11,7 @@ import {
   parseOsRelease,
   parseProcStat,
 } from "../node-info/proc-parsers.ts";
+import { readNodeStatus } from "./node-status.ts";
 
 const big = (n: number) => BigInt(Math.max(0, Math.trunc(n)));
 
@@ -34,6 +35,7 @@ export function nodeService(ctx: DaemonContext): ServiceImpl<typeof NodeService>
       };
     },
     hostname: () => ({ hostname: host.hostname() }),
+    nodeStatus: () => readNodeStatus(ctx),
     async cpuInfo() {
       return { cpus: parseCpuinfo(await host.readText("/proc/cpuinfo")) };
     },

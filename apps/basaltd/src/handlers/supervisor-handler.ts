@@ -1,6 +1,6 @@
+import type { SupervisorService } from "@basalt/api";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { SupervisorService } from "@basalt/api";
 import type { DaemonContext } from "../daemon-context.ts";
 import type { ServiceSnapshot } from "../supervisor/service-runner.ts";
 

@@ -1,15 +1,15 @@
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { ServiceImpl } from "@connectrpc/connect";
 import type { UpgradeService } from "@basalt/api";
 import { BasaltError } from "@basalt/machinery";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
 import type { DaemonContext } from "../daemon-context.ts";
-import { readSlotEntries } from "../update/slot-entries.ts";
-import { slotStatuses } from "../update/slot-status.ts";
+import { AsyncQueue } from "../events/async-queue.ts";
 import { planRollback } from "../update/rollback.ts";
-import { installBundle } from "../update/upgrade-engine.ts";
+import { readSlotEntries } from "../update/slot-entries.ts";
+import { bootedBlessed, slotStatuses } from "../update/slot-status.ts";
 import type { UpgradeProgress } from "../update/update-ports.ts";
 import type { UpdateSystem } from "../update/update-system.ts";
-import { AsyncQueue } from "../events/async-queue.ts";
+import { installBundle } from "../update/upgrade-engine.ts";
 
 /** Upgrade, Rollback and UpgradeStatus. One upgrade at a time; a second is refused with the one running. */
 export function upgradeService(ctx: DaemonContext): ServiceImpl<typeof UpgradeService> {
@@ -135,13 +135,10 @@ export function upgradeService(ctx: DaemonContext): ServiceImpl<typeof UpgradeSe
       const update = ctx.update;
       const entries = await readSlotEntries(update.esp);
       const state = await update.state.load();
-      const bootedEntry = entries.find(
-        (e) => e.slot === update.booted.slot && e.version === update.booted.version,
-      );
       return {
         bootedSlot: update.booted.slot,
         bootedVersion: update.booted.version,
-        blessed: bootedEntry ? bootedEntry.left === undefined : false,
+        blessed: bootedBlessed(entries, update.booted),
         slots: slotStatuses(entries, update.booted),
         failedAttempts: state.failedAttempts.map((f) => ({
           ...f,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseEntry } from "./boot-entries.ts";
 import { assessBoot } from "./boot-assessment.ts";
+import { parseEntry } from "./boot-entries.ts";
 import type { SlotEntry } from "./slot-entries.ts";
 import { slotStatuses } from "./slot-status.ts";
 

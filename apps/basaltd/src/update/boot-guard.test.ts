@@ -6,8 +6,8 @@ import { test } from "node:test";
 import { espDirectory } from "../adapters/linux/esp-dir.ts";
 import { guardBoot } from "./boot-guard.ts";
 import { fakeUki } from "./test-support/fake-uki.ts";
-import { memoryStateStore } from "./upgrade-state.ts";
 import type { UpdateSystem } from "./update-system.ts";
+import { memoryStateStore } from "./upgrade-state.ts";
 
 function system(
   files: Record<string, "A" | "B">,

@@ -31,3 +31,12 @@ export function slotStatuses(
     return { slot, version: e.version, entry: e.file, state, triesLeft: e.left ?? 0, triesDone: e.done };
   });
 }
+
+/** Whether the booted entry is blessed: found on the ESP without a tries counter. Pure. */
+export function bootedBlessed(
+  entries: readonly SlotEntry[],
+  booted: { slot: Slot; version: string },
+): boolean {
+  const e = entries.find((x) => x.slot === booted.slot && x.version === booted.version);
+  return e !== undefined && e.left === undefined;
+}

@@ -16,8 +16,8 @@ import { slotBlockDevices } from "../adapters/linux/slot-block-devices.ts";
 import { parseEntry } from "./boot-entries.ts";
 import { slotOfCommandLine, ukiCommandLine } from "./pe-cmdline.ts";
 import { fakeUki } from "./test-support/fake-uki.ts";
-import { installBundle, type UpgradeEnv } from "./upgrade-engine.ts";
 import type { Esp, SlotDevices, UpgradeProgress } from "./update-ports.ts";
+import { installBundle, type UpgradeEnv } from "./upgrade-engine.ts";
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 const key = generateReleaseKey();

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BasaltError } from "@basalt/machinery";
+import { MemoryLeaseLock, SeverableLeaseLock } from "@basalt/testkit";
 import { LeaderElector } from "./leader-elector.ts";
 import type { LeaderElectionOptions } from "./options.ts";
-import { MemoryLeaseLock, SeverableLeaseLock } from "./test-locks.ts";
 
 const timing = { leaseDurationSeconds: 1, renewDeadlineSeconds: 0.6, retryPeriodSeconds: 0.1 };
 

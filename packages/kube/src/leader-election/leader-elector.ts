@@ -1,5 +1,5 @@
 import { BasaltError } from "@basalt/machinery";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { Kube } from "../kube-client.ts";
 import { decideLeadership, type LeaderDecision, nextLeaseState, releasedLeaseState } from "./decide.ts";
 import { KubeLeaseLock, type LeaseLock, type LeaseRecord } from "./lease-lock.ts";
 import { deadline, jitterFactor, type LeaderElectionOptions, pause, resolveTiming } from "./options.ts";
@@ -76,14 +76,14 @@ export class LeaderElector {
   }
 
   /** A LeaderElector on a real Lease named by `options`. */
-  static forKubeConfig(
-    kc: KubeConfig,
+  static onLease(
+    kube: Kube,
     options: LeaderElectionOptions,
     callbacks: LeaderCallbacks,
     deps?: LeaderElectorDeps,
   ) {
     return new LeaderElector(
-      KubeLeaseLock.fromKubeConfig(kc, options.namespace, options.name),
+      new KubeLeaseLock(kube, options.namespace, options.name),
       options,
       callbacks,
       deps,

@@ -1,8 +1,6 @@
-import { CoordinationV1Api, type KubeConfig, type V1Lease, type V1MicroTime } from "@kubernetes/client-node";
-import { httpStatusOf, kubeError } from "../api-errors.ts";
-import { reuseConnections } from "../connection-reuse.ts";
+import { hasStatus } from "../api-errors.ts";
+import type { Kube } from "../kube-client.ts";
 import { formatMicroTime, parseMicroTime } from "../micro-time.ts";
-import { withSignal } from "../request-options.ts";
 import type { LeaseState } from "./decide.ts";
 
 /** A Lease as read: its state and the resourceVersion an update must name. */
@@ -29,94 +27,88 @@ export interface LeaseLock {
   update(resourceVersion: string, state: LeaseState, signal: AbortSignal): Promise<LeaseRecord>;
 }
 
-function toRecord(lease: V1Lease): LeaseRecord {
+interface RawLease {
+  metadata?: { resourceVersion?: string };
+  spec?: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
+}
+
+function toRecord(lease: RawLease): LeaseRecord {
   const spec = lease.spec ?? {};
   return {
     resourceVersion: lease.metadata?.resourceVersion ?? "",
     holderIdentity: spec.holderIdentity,
     leaseDurationSeconds: spec.leaseDurationSeconds,
-    // The client returns MicroTime as the raw string (see micro-time.ts).
     acquireTime: parseMicroTime(spec.acquireTime),
     renewTime: parseMicroTime(spec.renewTime),
     leaseTransitions: spec.leaseTransitions,
   };
 }
 
-// The client would serialize a Date with 3 fractional digits, which the apiserver rejects; it
-// copies values it has no serializer for as they are, so a preformatted string goes out unchanged.
-const microTime = (d: Date | undefined) =>
-  d === undefined ? undefined : (formatMicroTime(d) as unknown as V1MicroTime);
-
-function toLease(namespace: string, name: string, state: LeaseState, resourceVersion?: string): V1Lease {
+function toLease(namespace: string, name: string, state: LeaseState, resourceVersion?: string) {
+  const spec: Record<string, unknown> = {};
+  if (state.holderIdentity !== undefined) spec.holderIdentity = state.holderIdentity;
+  if (state.leaseDurationSeconds !== undefined) spec.leaseDurationSeconds = state.leaseDurationSeconds;
+  // MicroTime: exactly six fractional digits, or the apiserver rejects the Lease.
+  if (state.acquireTime) spec.acquireTime = formatMicroTime(state.acquireTime);
+  if (state.renewTime) spec.renewTime = formatMicroTime(state.renewTime);
+  if (state.leaseTransitions !== undefined) spec.leaseTransitions = state.leaseTransitions;
   return {
     apiVersion: "coordination.k8s.io/v1",
     kind: "Lease",
     metadata: { name, namespace, ...(resourceVersion === undefined ? {} : { resourceVersion }) },
-    spec: {
-      holderIdentity: state.holderIdentity,
-      leaseDurationSeconds: state.leaseDurationSeconds,
-      acquireTime: microTime(state.acquireTime),
-      renewTime: microTime(state.renewTime),
-      leaseTransitions: state.leaseTransitions,
-    },
+    spec,
   };
 }
 
-/** `LeaseLock` over coordination.k8s.io/v1 Leases through @kubernetes/client-node. */
+/**
+ * `LeaseLock` over a coordination.k8s.io/v1 Lease through the REST client. Every call is bounded by
+ * its signal (the elector's renew deadline) and by 10 s; errors keep the codes LeaderElector
+ * expects: 409 on update is `failed_precondition`, on create `already_exists`.
+ */
 export class KubeLeaseLock implements LeaseLock {
   readonly description: string;
-  readonly #api: CoordinationV1Api;
+  readonly #kube: Kube;
   readonly #namespace: string;
   readonly #name: string;
 
-  constructor(api: CoordinationV1Api, namespace: string, name: string) {
-    this.#api = api;
+  constructor(kube: Kube, namespace: string, name: string) {
+    this.#kube = kube;
     this.#namespace = namespace;
     this.#name = name;
     this.description = `${namespace}/${name}`;
   }
 
-  /** A lock using `kc`, on which it turns on connection reuse (`reuseConnections`): renewals every few seconds would otherwise each open a new TLS connection. */
-  static fromKubeConfig(kc: KubeConfig, namespace: string, name: string): KubeLeaseLock {
-    return new KubeLeaseLock(reuseConnections(kc).makeApiClient(CoordinationV1Api), namespace, name);
+  get #collection(): string {
+    return `/apis/coordination.k8s.io/v1/namespaces/${this.#namespace}/leases`;
   }
 
   async get(signal: AbortSignal): Promise<LeaseRecord | undefined> {
     try {
-      return toRecord(
-        await this.#api.readNamespacedLease(
-          { name: this.#name, namespace: this.#namespace },
-          withSignal(signal),
-        ),
-      );
+      return toRecord(await this.#call("GET", `${this.#collection}/${this.#name}`, undefined, signal));
     } catch (err) {
-      if (httpStatusOf(err) === 404) return undefined;
-      throw kubeError(`read Lease ${this.description}`, err);
+      if (hasStatus(err, 404)) return undefined;
+      throw err;
     }
   }
 
   async create(state: LeaseState, signal: AbortSignal): Promise<LeaseRecord> {
-    try {
-      const body = toLease(this.#namespace, this.#name, state);
-      return toRecord(
-        await this.#api.createNamespacedLease({ namespace: this.#namespace, body }, withSignal(signal)),
-      );
-    } catch (err) {
-      throw kubeError(`create Lease ${this.description}`, err);
-    }
+    const body = toLease(this.#namespace, this.#name, state);
+    return toRecord(await this.#call("POST", this.#collection, body, signal));
   }
 
   async update(resourceVersion: string, state: LeaseState, signal: AbortSignal): Promise<LeaseRecord> {
-    try {
-      const body = toLease(this.#namespace, this.#name, state, resourceVersion);
-      return toRecord(
-        await this.#api.replaceNamespacedLease(
-          { name: this.#name, namespace: this.#namespace, body },
-          withSignal(signal),
-        ),
-      );
-    } catch (err) {
-      throw kubeError(`update Lease ${this.description}`, err);
-    }
+    const body = toLease(this.#namespace, this.#name, state, resourceVersion);
+    return toRecord(await this.#call("PUT", `${this.#collection}/${this.#name}`, body, signal));
+  }
+
+  #call(method: "GET" | "POST" | "PUT", path: string, body: unknown, signal: AbortSignal): Promise<RawLease> {
+    signal.throwIfAborted();
+    return this.#kube.request<RawLease>({ method, path, body, timeoutMs: 10_000, signal });
   }
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { BasaltError } from "../errors.ts";
 import { parseWith } from "../config/issues.ts";
+import { BasaltError } from "../errors.ts";
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, { message: "expected a lowercase hex SHA-256" });
 const version = z

@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { join } from "node:path";
 import {
@@ -11,7 +12,6 @@ import {
   parseClientConfig,
   selectContext,
 } from "@basalt/machinery";
-import { readFileSync, writeFileSync } from "node:fs";
 import { stringify } from "yaml";
 import { clientConfigPath } from "../../cli/client-config-file.ts";
 import type { Command, CommandOutput, Invocation } from "../../cli/command.ts";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { BasaltError } from "@basalt/machinery";
-import { parse, stringify } from "yaml";
 import type { KeyPairPem } from "@basalt/pki";
+import { parse, stringify } from "yaml";
 
 /** The cluster's secrets: the CA that signs node and client certificates. Kept 0600, never printed. */
 export interface Secrets {

@@ -1,4 +1,3 @@
-import { NodeService } from "@basalt/api";
 import {
   CpuInfoResponseSchema,
   DisksResponseSchema,
@@ -6,6 +5,8 @@ import {
   LoadAvgResponseSchema,
   MemoryResponseSchema,
   MountsResponseSchema,
+  NodeService,
+  NodeStatusResponseSchema,
   ProcessesResponseSchema,
   TimeResponseSchema,
   VersionResponseSchema,
@@ -31,6 +32,25 @@ export const infoCommands: Command[] = [
         NODEJS: v.nodeVersion,
         ARCH: v.arch,
         SLOT: v.bootedSlot || "-",
+      },
+    ],
+  }),
+  nodeCommand({
+    path: ["status"],
+    summary: "where the node stands: boot ID, booted version and slot, blessed, health, pending reboot",
+    service: NodeService,
+    method: "nodeStatus",
+    output: NodeStatusResponseSchema,
+    rows: (v) => [
+      {
+        VERSION: v.bootedVersion,
+        SLOT: v.bootedSlot || "-",
+        BLESSED: v.bootedSlot ? String(v.blessed) : "-",
+        HEALTHY: String(v.healthy),
+        REBOOT: v.rebootRequired ? "required" : "-",
+        KUBELET: v.kubeletVersion || "-",
+        BOOT_ID: v.bootId,
+        REASONS: v.healthReasons.map((r) => `${r.source}: ${r.message}`).join("; ") || "-",
       },
     ],
   }),

@@ -1,3 +1,5 @@
+import type { ParseArgsOptionsConfig } from "node:util";
+import { fanOut, nodeTransport, resolveTargets, type Target } from "@basalt/client";
 import type {
   DescMessage,
   DescMethod,
@@ -7,8 +9,6 @@ import type {
 } from "@bufbuild/protobuf";
 import { toJson } from "@bufbuild/protobuf";
 import { type Client, createClient } from "@connectrpc/connect";
-import { fanOut, nodeTransport, resolveTargets, type Target } from "@basalt/client";
-import type { ParseArgsOptionsConfig } from "node:util";
 import { loadContext } from "../../cli/client-config-file.ts";
 import type { Command, CommandOutput, Invocation, Row } from "../../cli/command.ts";
 

@@ -3,28 +3,32 @@ import type { Invocation } from "../../cli/command.ts";
 
 /**
  * How the rollout commands reach the cluster: a kubeconfig (flag, $KUBECONFIG, in-cluster, or
- * ~/.kube/config), and the controller's pure planner. Both are loaded on first use, keeping every
- * other command's start-up as short as before.
+ * ~/.kube/config) through @basalt/kube, and the pure planner of @basalt/rollout. Both are loaded on
+ * first use, keeping every other command's start-up as short as before.
  */
 export const kubeOptions = {
   kubeconfig: { type: "string" },
   "kube-context": { type: "string" },
 } as const;
 
-export const controller = () => import("@basalt/basalt-controller");
+/** The rollout package (planner, preview, cluster reading), loaded on first use. */
+export const rollout = () => import("@basalt/rollout");
+
+/** The Kubernetes client package, loaded on first use. */
+export const kubeLib = () => import("@basalt/kube");
 
 export async function kubeFor(inv: Invocation) {
-  const c = await controller();
-  const endpoint = c.resolveEndpoint(
+  const k = await kubeLib();
+  const endpoint = k.resolveEndpoint(
     inv.values.kubeconfig as string | undefined,
     inv.values["kube-context"] as string | undefined,
   );
-  return new c.KubeClient(endpoint, { maxSockets: 4 });
+  return new k.KubeClient(endpoint, { maxSockets: 4 });
 }
 
 /** The cluster's nodes, pods and PDBs as the planner sees them, with what each Node says of its agent. */
 export async function clusterState(kube: Awaited<ReturnType<typeof kubeFor>>, now: number) {
-  const c = await controller();
+  const c = await rollout();
   const objects = await c.readCluster(kube);
   const byName = new Map(objects.nodes.map((n) => [n.name, n]));
   const state = c.buildClusterState({

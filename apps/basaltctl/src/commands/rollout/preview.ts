@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { BasaltError } from "@basalt/machinery";
 import { parse } from "yaml";
 import type { Command, Row } from "../../cli/command.ts";
-import { clusterState, controller, instant, kubeFor, kubeOptions } from "./cluster-access.ts";
+import { clusterState, instant, kubeFor, kubeOptions, rollout } from "./cluster-access.ts";
 
 /** A plan file: a whole UpgradePlan object, or just its spec. */
 export function readPlanFile(path: string): { name: string; spec: unknown } {
@@ -30,7 +30,7 @@ export const previewCommand: Command = {
     const file = inv.values.file as string | undefined;
     if (!file) throw new BasaltError("invalid_argument", "no plan file", { hint: "pass -f plan.yaml" });
     const { name, spec } = readPlanFile(file);
-    const c = await controller();
+    const c = await rollout();
     const checked = c.checkPlanSpec(spec);
     if ("problems" in checked) {
       throw new BasaltError(

@@ -1,6 +1,6 @@
 import { BasaltError } from "@basalt/machinery";
 import type { Command, Row } from "../../cli/command.ts";
-import { clusterState, controller, kubeFor, kubeOptions } from "./cluster-access.ts";
+import { clusterState, kubeFor, kubeLib, kubeOptions, rollout } from "./cluster-access.ts";
 
 /**
  * `basaltctl rollout status PLAN [--node X] [--blocked]`: each node's phase, since when, and why —
@@ -16,14 +16,14 @@ export const statusCommand: Command = {
     const name = inv.positionals[0];
     if (!name)
       throw new BasaltError("invalid_argument", "which plan?", { hint: "basaltctl rollout status PLAN" });
-    const c = await controller();
+    const c = await rollout();
     const kube = await kubeFor(inv);
     try {
       let plan: Awaited<ReturnType<typeof c.readPlan>>;
       try {
         plan = await c.readPlan(kube, name);
       } catch (err) {
-        if (err instanceof c.KubeApiError && err.status === 404) {
+        if ((await kubeLib()).hasStatus(err, 404)) {
           throw new BasaltError("not_found", `no UpgradePlan "${name}"`, {
             hint: "kubectl get upgradeplans",
           });

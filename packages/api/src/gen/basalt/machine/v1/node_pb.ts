@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file basalt/machine/v1/node.proto.
  */
 export const file_basalt_machine_v1_node: GenFile = /*@__PURE__*/
-  fileDesc("ChxiYXNhbHQvbWFjaGluZS92MS9ub2RlLnByb3RvEhFiYXNhbHQubWFjaGluZS52MSIQCg5WZXJzaW9uUmVxdWVzdCKtAQoPVmVyc2lvblJlc3BvbnNlEhYKDmJhc2FsdF92ZXJzaW9uGAEgASgJEgwKBG1vZGUYAiABKAkSFAoMbm9kZV92ZXJzaW9uGAMgASgJEhYKDmtlcm5lbF9yZWxlYXNlGAQgASgJEg8KB29zX25hbWUYBSABKAkSEgoKb3NfdmVyc2lvbhgGIAEoCRIMCgRhcmNoGAcgASgJEhMKC2Jvb3RlZF9zbG90GAggASgJIhEKD0hvc3RuYW1lUmVxdWVzdCIkChBIb3N0bmFtZVJlc3BvbnNlEhAKCGhvc3RuYW1lGAEgASgJIhAKDkNwdUluZm9SZXF1ZXN0ImoKA0NwdRIRCglwcm9jZXNzb3IYASABKA0SEQoJdmVuZG9yX2lkGAIgASgJEhIKCm1vZGVsX25hbWUYAyABKAkSCwoDbWh6GAQgASgBEg0KBWNvcmVzGAUgASgNEg0KBWZsYWdzGAYgAygJIjcKD0NwdUluZm9SZXNwb25zZRIkCgRjcHVzGAEgAygLMhYuYmFzYWx0Lm1hY2hpbmUudjEuQ3B1Ig8KDU1lbW9yeVJlcXVlc3QisgEKDk1lbW9yeVJlc3BvbnNlEhMKC3RvdGFsX2J5dGVzGAEgASgEEhIKCmZyZWVfYnl0ZXMYAiABKAQSFwoPYXZhaWxhYmxlX2J5dGVzGAMgASgEEhUKDWJ1ZmZlcnNfYnl0ZXMYBCABKAQSFAoMY2FjaGVkX2J5dGVzGAUgASgEEhgKEHN3YXBfdG90YWxfYnl0ZXMYBiABKAQSFwoPc3dhcF9mcmVlX2J5dGVzGAcgASgEIhAKDkxvYWRBdmdSZXF1ZXN0Il8KD0xvYWRBdmdSZXNwb25zZRINCgVsb2FkMRgBIAEoARINCgVsb2FkNRgCIAEoARIOCgZsb2FkMTUYAyABKAESDwoHcnVubmluZxgEIAEoDRINCgV0b3RhbBgFIAEoDSISChBQcm9jZXNzZXNSZXF1ZXN0IqIBCgdQcm9jZXNzEgsKA3BpZBgBIAEoDRIMCgRwcGlkGAIgASgNEg0KBXN0YXRlGAMgASgJEg8KB2NvbW1hbmQYBCABKAkSDAoEYXJncxgFIAEoCRIPCgd0aHJlYWRzGAYgASgNEhMKC2NwdV90aW1lX21zGAcgASgEEhEKCXJzc19ieXRlcxgIIAEoBBIVCg12aXJ0dWFsX2J5dGVzGAkgASgEIkIKEVByb2Nlc3Nlc1Jlc3BvbnNlEi0KCXByb2Nlc3NlcxgBIAMoCzIaLmJhc2FsdC5tYWNoaW5lLnYxLlByb2Nlc3MiDwoNTW91bnRzUmVxdWVzdCKIAQoFTW91bnQSDgoGc291cmNlGAEgASgJEg4KBnRhcmdldBgCIAEoCRIOCgZmc3R5cGUYAyABKAkSDwoHb3B0aW9ucxgEIAMoCRIRCglyZWFkX29ubHkYBSABKAgSEgoKc2l6ZV9ieXRlcxgGIAEoBBIXCg9hdmFpbGFibGVfYnl0ZXMYByABKAQiOgoOTW91bnRzUmVzcG9uc2USKAoGbW91bnRzGAEgAygLMhguYmFzYWx0Lm1hY2hpbmUudjEuTW91bnQiDgoMRGlza3NSZXF1ZXN0InwKBERpc2sSDAoEbmFtZRgBIAEoCRISCgpzaXplX2J5dGVzGAIgASgEEg0KBW1vZGVsGAMgASgJEg4KBnNlcmlhbBgEIAEoCRISCgpyb3RhdGlvbmFsGAUgASgIEhEKCXJlYWRfb25seRgGIAEoCBIMCgR0eXBlGAcgASgJIjcKDURpc2tzUmVzcG9uc2USJgoFZGlza3MYASADKAsyFy5iYXNhbHQubWFjaGluZS52MS5EaXNrIg0KC1RpbWVSZXF1ZXN0IpABCgxUaW1lUmVzcG9uc2USJwoDbm93GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCglib290X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDnVwdGltZV9zZWNvbmRzGAMgASgBEhAKCHRpbWV6b25lGAQgASgJMuMFCgtOb2RlU2VydmljZRJQCgdWZXJzaW9uEiEuYmFzYWx0Lm1hY2hpbmUudjEuVmVyc2lvblJlcXVlc3QaIi5iYXNhbHQubWFjaGluZS52MS5WZXJzaW9uUmVzcG9uc2USUwoISG9zdG5hbWUSIi5iYXNhbHQubWFjaGluZS52MS5Ib3N0bmFtZVJlcXVlc3QaIy5iYXNhbHQubWFjaGluZS52MS5Ib3N0bmFtZVJlc3BvbnNlElAKB0NwdUluZm8SIS5iYXNhbHQubWFjaGluZS52MS5DcHVJbmZvUmVxdWVzdBoiLmJhc2FsdC5tYWNoaW5lLnYxLkNwdUluZm9SZXNwb25zZRJNCgZNZW1vcnkSIC5iYXNhbHQubWFjaGluZS52MS5NZW1vcnlSZXF1ZXN0GiEuYmFzYWx0Lm1hY2hpbmUudjEuTWVtb3J5UmVzcG9uc2USUAoHTG9hZEF2ZxIhLmJhc2FsdC5tYWNoaW5lLnYxLkxvYWRBdmdSZXF1ZXN0GiIuYmFzYWx0Lm1hY2hpbmUudjEuTG9hZEF2Z1Jlc3BvbnNlElYKCVByb2Nlc3NlcxIjLmJhc2FsdC5tYWNoaW5lLnYxLlByb2Nlc3Nlc1JlcXVlc3QaJC5iYXNhbHQubWFjaGluZS52MS5Qcm9jZXNzZXNSZXNwb25zZRJNCgZNb3VudHMSIC5iYXNhbHQubWFjaGluZS52MS5Nb3VudHNSZXF1ZXN0GiEuYmFzYWx0Lm1hY2hpbmUudjEuTW91bnRzUmVzcG9uc2USSgoFRGlza3MSHy5iYXNhbHQubWFjaGluZS52MS5EaXNrc1JlcXVlc3QaIC5iYXNhbHQubWFjaGluZS52MS5EaXNrc1Jlc3BvbnNlEkcKBFRpbWUSHi5iYXNhbHQubWFjaGluZS52MS5UaW1lUmVxdWVzdBofLmJhc2FsdC5tYWNoaW5lLnYxLlRpbWVSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("ChxiYXNhbHQvbWFjaGluZS92MS9ub2RlLnByb3RvEhFiYXNhbHQubWFjaGluZS52MSIQCg5WZXJzaW9uUmVxdWVzdCKtAQoPVmVyc2lvblJlc3BvbnNlEhYKDmJhc2FsdF92ZXJzaW9uGAEgASgJEgwKBG1vZGUYAiABKAkSFAoMbm9kZV92ZXJzaW9uGAMgASgJEhYKDmtlcm5lbF9yZWxlYXNlGAQgASgJEg8KB29zX25hbWUYBSABKAkSEgoKb3NfdmVyc2lvbhgGIAEoCRIMCgRhcmNoGAcgASgJEhMKC2Jvb3RlZF9zbG90GAggASgJIhEKD0hvc3RuYW1lUmVxdWVzdCIkChBIb3N0bmFtZVJlc3BvbnNlEhAKCGhvc3RuYW1lGAEgASgJIhAKDkNwdUluZm9SZXF1ZXN0ImoKA0NwdRIRCglwcm9jZXNzb3IYASABKA0SEQoJdmVuZG9yX2lkGAIgASgJEhIKCm1vZGVsX25hbWUYAyABKAkSCwoDbWh6GAQgASgBEg0KBWNvcmVzGAUgASgNEg0KBWZsYWdzGAYgAygJIjcKD0NwdUluZm9SZXNwb25zZRIkCgRjcHVzGAEgAygLMhYuYmFzYWx0Lm1hY2hpbmUudjEuQ3B1Ig8KDU1lbW9yeVJlcXVlc3QisgEKDk1lbW9yeVJlc3BvbnNlEhMKC3RvdGFsX2J5dGVzGAEgASgEEhIKCmZyZWVfYnl0ZXMYAiABKAQSFwoPYXZhaWxhYmxlX2J5dGVzGAMgASgEEhUKDWJ1ZmZlcnNfYnl0ZXMYBCABKAQSFAoMY2FjaGVkX2J5dGVzGAUgASgEEhgKEHN3YXBfdG90YWxfYnl0ZXMYBiABKAQSFwoPc3dhcF9mcmVlX2J5dGVzGAcgASgEIhAKDkxvYWRBdmdSZXF1ZXN0Il8KD0xvYWRBdmdSZXNwb25zZRINCgVsb2FkMRgBIAEoARINCgVsb2FkNRgCIAEoARIOCgZsb2FkMTUYAyABKAESDwoHcnVubmluZxgEIAEoDRINCgV0b3RhbBgFIAEoDSISChBQcm9jZXNzZXNSZXF1ZXN0IqIBCgdQcm9jZXNzEgsKA3BpZBgBIAEoDRIMCgRwcGlkGAIgASgNEg0KBXN0YXRlGAMgASgJEg8KB2NvbW1hbmQYBCABKAkSDAoEYXJncxgFIAEoCRIPCgd0aHJlYWRzGAYgASgNEhMKC2NwdV90aW1lX21zGAcgASgEEhEKCXJzc19ieXRlcxgIIAEoBBIVCg12aXJ0dWFsX2J5dGVzGAkgASgEIkIKEVByb2Nlc3Nlc1Jlc3BvbnNlEi0KCXByb2Nlc3NlcxgBIAMoCzIaLmJhc2FsdC5tYWNoaW5lLnYxLlByb2Nlc3MiDwoNTW91bnRzUmVxdWVzdCKIAQoFTW91bnQSDgoGc291cmNlGAEgASgJEg4KBnRhcmdldBgCIAEoCRIOCgZmc3R5cGUYAyABKAkSDwoHb3B0aW9ucxgEIAMoCRIRCglyZWFkX29ubHkYBSABKAgSEgoKc2l6ZV9ieXRlcxgGIAEoBBIXCg9hdmFpbGFibGVfYnl0ZXMYByABKAQiOgoOTW91bnRzUmVzcG9uc2USKAoGbW91bnRzGAEgAygLMhguYmFzYWx0Lm1hY2hpbmUudjEuTW91bnQiDgoMRGlza3NSZXF1ZXN0InwKBERpc2sSDAoEbmFtZRgBIAEoCRISCgpzaXplX2J5dGVzGAIgASgEEg0KBW1vZGVsGAMgASgJEg4KBnNlcmlhbBgEIAEoCRISCgpyb3RhdGlvbmFsGAUgASgIEhEKCXJlYWRfb25seRgGIAEoCBIMCgR0eXBlGAcgASgJIjcKDURpc2tzUmVzcG9uc2USJgoFZGlza3MYASADKAsyFy5iYXNhbHQubWFjaGluZS52MS5EaXNrIg0KC1RpbWVSZXF1ZXN0IpABCgxUaW1lUmVzcG9uc2USJwoDbm93GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCglib290X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDnVwdGltZV9zZWNvbmRzGAMgASgBEhAKCHRpbWV6b25lGAQgASgJIhMKEU5vZGVTdGF0dXNSZXF1ZXN0Ii8KDEhlYWx0aFJlYXNvbhIOCgZzb3VyY2UYASABKAkSDwoHbWVzc2FnZRgCIAEoCSLtAQoSTm9kZVN0YXR1c1Jlc3BvbnNlEg8KB2Jvb3RfaWQYASABKAkSFgoOYm9vdGVkX3ZlcnNpb24YAiABKAkSEwoLYm9vdGVkX3Nsb3QYAyABKAkSDwoHYmxlc3NlZBgEIAEoCBIPCgdoZWFsdGh5GAUgASgIEjcKDmhlYWx0aF9yZWFzb25zGAYgAygLMh8uYmFzYWx0Lm1hY2hpbmUudjEuSGVhbHRoUmVhc29uEhcKD3JlYm9vdF9yZXF1aXJlZBgHIAEoCBIXCg9rdWJlbGV0X3ZlcnNpb24YCCABKAkSDAoEbW9kZRgJIAEoCTK+BgoLTm9kZVNlcnZpY2USUAoHVmVyc2lvbhIhLmJhc2FsdC5tYWNoaW5lLnYxLlZlcnNpb25SZXF1ZXN0GiIuYmFzYWx0Lm1hY2hpbmUudjEuVmVyc2lvblJlc3BvbnNlElMKCEhvc3RuYW1lEiIuYmFzYWx0Lm1hY2hpbmUudjEuSG9zdG5hbWVSZXF1ZXN0GiMuYmFzYWx0Lm1hY2hpbmUudjEuSG9zdG5hbWVSZXNwb25zZRJQCgdDcHVJbmZvEiEuYmFzYWx0Lm1hY2hpbmUudjEuQ3B1SW5mb1JlcXVlc3QaIi5iYXNhbHQubWFjaGluZS52MS5DcHVJbmZvUmVzcG9uc2USTQoGTWVtb3J5EiAuYmFzYWx0Lm1hY2hpbmUudjEuTWVtb3J5UmVxdWVzdBohLmJhc2FsdC5tYWNoaW5lLnYxLk1lbW9yeVJlc3BvbnNlElAKB0xvYWRBdmcSIS5iYXNhbHQubWFjaGluZS52MS5Mb2FkQXZnUmVxdWVzdBoiLmJhc2FsdC5tYWNoaW5lLnYxLkxvYWRBdmdSZXNwb25zZRJWCglQcm9jZXNzZXMSIy5iYXNhbHQubWFjaGluZS52MS5Qcm9jZXNzZXNSZXF1ZXN0GiQuYmFzYWx0Lm1hY2hpbmUudjEuUHJvY2Vzc2VzUmVzcG9uc2USTQoGTW91bnRzEiAuYmFzYWx0Lm1hY2hpbmUudjEuTW91bnRzUmVxdWVzdBohLmJhc2FsdC5tYWNoaW5lLnYxLk1vdW50c1Jlc3BvbnNlEkoKBURpc2tzEh8uYmFzYWx0Lm1hY2hpbmUudjEuRGlza3NSZXF1ZXN0GiAuYmFzYWx0Lm1hY2hpbmUudjEuRGlza3NSZXNwb25zZRJHCgRUaW1lEh4uYmFzYWx0Lm1hY2hpbmUudjEuVGltZVJlcXVlc3QaHy5iYXNhbHQubWFjaGluZS52MS5UaW1lUmVzcG9uc2USWQoKTm9kZVN0YXR1cxIkLmJhc2FsdC5tYWNoaW5lLnYxLk5vZGVTdGF0dXNSZXF1ZXN0GiUuYmFzYWx0Lm1hY2hpbmUudjEuTm9kZVN0YXR1c1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message basalt.machine.v1.VersionRequest
@@ -584,6 +584,122 @@ export const TimeResponseSchema: GenMessage<TimeResponse> = /*@__PURE__*/
   messageDesc(file_basalt_machine_v1_node, 21);
 
 /**
+ * @generated from message basalt.machine.v1.NodeStatusRequest
+ */
+export type NodeStatusRequest = Message<"basalt.machine.v1.NodeStatusRequest"> & {
+};
+
+/**
+ * Describes the message basalt.machine.v1.NodeStatusRequest.
+ * Use `create(NodeStatusRequestSchema)` to create a new message.
+ */
+export const NodeStatusRequestSchema: GenMessage<NodeStatusRequest> = /*@__PURE__*/
+  messageDesc(file_basalt_machine_v1_node, 22);
+
+/**
+ * One reason the node is not healthy.
+ *
+ * @generated from message basalt.machine.v1.HealthReason
+ */
+export type HealthReason = Message<"basalt.machine.v1.HealthReason"> & {
+  /**
+   * What it is about, e.g. "service/containerd".
+   *
+   * @generated from field: string source = 1;
+   */
+  source: string;
+
+  /**
+   * e.g. "failed/unhealthy: connect ENOENT /run/containerd/containerd.sock".
+   *
+   * @generated from field: string message = 2;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message basalt.machine.v1.HealthReason.
+ * Use `create(HealthReasonSchema)` to create a new message.
+ */
+export const HealthReasonSchema: GenMessage<HealthReason> = /*@__PURE__*/
+  messageDesc(file_basalt_machine_v1_node, 23);
+
+/**
+ * @generated from message basalt.machine.v1.NodeStatusResponse
+ */
+export type NodeStatusResponse = Message<"basalt.machine.v1.NodeStatusResponse"> & {
+  /**
+   * /proc/sys/kernel/random/boot_id: a new value on every boot.
+   *
+   * @generated from field: string boot_id = 1;
+   */
+  bootId: string;
+
+  /**
+   * The booted image's version on a Basalt node; the OS's VERSION_ID in agent mode.
+   *
+   * @generated from field: string booted_version = 2;
+   */
+  bootedVersion: string;
+
+  /**
+   * Root slot the node booted from ("A" or "B"); empty in agent mode.
+   *
+   * @generated from field: string booted_slot = 3;
+   */
+  bootedSlot: string;
+
+  /**
+   * The booted boot entry is blessed (its tries counter is gone); false in agent mode.
+   *
+   * @generated from field: bool blessed = 4;
+   */
+  blessed: boolean;
+
+  /**
+   * No supervised service has failed or reports unhealthy.
+   *
+   * @generated from field: bool healthy = 5;
+   */
+  healthy: boolean;
+
+  /**
+   * Why not, when not healthy.
+   *
+   * @generated from field: repeated basalt.machine.v1.HealthReason health_reasons = 6;
+   */
+  healthReasons: HealthReason[];
+
+  /**
+   * /run/reboot-required exists: the OS asks for a reboot (agent mode).
+   *
+   * @generated from field: bool reboot_required = 7;
+   */
+  rebootRequired: boolean;
+
+  /**
+   * The kubelet's version; empty until basaltd runs the kubelet.
+   *
+   * @generated from field: string kubelet_version = 8;
+   */
+  kubeletVersion: string;
+
+  /**
+   * "agent" or "init".
+   *
+   * @generated from field: string mode = 9;
+   */
+  mode: string;
+};
+
+/**
+ * Describes the message basalt.machine.v1.NodeStatusResponse.
+ * Use `create(NodeStatusResponseSchema)` to create a new message.
+ */
+export const NodeStatusResponseSchema: GenMessage<NodeStatusResponse> = /*@__PURE__*/
+  messageDesc(file_basalt_machine_v1_node, 24);
+
+/**
  * NodeService answers questions about the machine: versions, hardware, load and processes.
  * Everything comes from the running kernel (/proc, /sys), never from samples.
  *
@@ -661,6 +777,16 @@ export const NodeService: GenService<{
     methodKind: "unary";
     input: typeof TimeRequestSchema;
     output: typeof TimeResponseSchema;
+  },
+  /**
+   * Where the node stands, in one call: what the upgrade controller asks every node on every poll.
+   *
+   * @generated from rpc basalt.machine.v1.NodeService.NodeStatus
+   */
+  nodeStatus: {
+    methodKind: "unary";
+    input: typeof NodeStatusRequestSchema;
+    output: typeof NodeStatusResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_basalt_machine_v1_node, 0);

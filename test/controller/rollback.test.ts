@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import type { UpgradePlanSpec } from "@basalt/rollout";
+import { annotationKeys, simKeys } from "@basalt/rollout";
+import { waitFor } from "@basalt/testkit";
+import { ControllerProcess } from "./support/controller-process.ts";
+import { cordoned, InvariantMonitor } from "./support/invariants.ts";
+import { createPlan, waitPlan } from "./support/plans.ts";
+import { oldOs, type SimCluster, startSimCluster } from "./support/sim-cluster.ts";
+
+/**
+ * Rollback after a successful boot, against a real control plane with SIMULATED nodes: node-1 boots
+ * the new image (new boot ID, new version, Ready) but stays unhealthy, so it fails its health gate
+ * and is rolled back — and really comes back on the old version, with the new one kept as the other
+ * slot's, uncordoned. node-2 upgrades normally. The budget and PDB invariants hold throughout.
+ */
+const newOs = "2.0.0";
+const spec: UpgradePlanSpec = {
+  target: { os: { version: newOs, bundleUrl: "https://updates.example.test/basalt-2.0.0.bundle" } },
+  nodeSelector: { matchLabels: { type: "kwok" } },
+  budget: { maxUnavailable: 1 },
+  progression: { canary: ["node-1"] },
+  health: { readySeconds: 1, notReadyTimeoutSeconds: 20, upgradeTimeoutSeconds: 30, verifyTimeoutSeconds: 4 },
+  failure: { maxFailed: 1 },
+};
+
+interface RawNode {
+  metadata: { name: string; annotations?: Record<string, string> };
+  spec: { unschedulable?: boolean };
+  status?: { nodeInfo?: { bootID?: string } };
+}
+
+let cluster: SimCluster;
+let controller: ControllerProcess;
+
+before(async () => {
+  cluster = await startSimCluster({ nodes: 2, installMs: 500, rebootMs: 800 });
+  await cluster.kube.request({
+    method: "PATCH",
+    path: "/api/v1/nodes/node-1",
+    body: { metadata: { annotations: { [simKeys.fail]: "unhealthy" } } },
+  });
+  controller = new ControllerProcess({
+    kubeconfig: cluster.controllerKubeconfig,
+    identity: "controller-rb",
+    logDir: join(tmpdir(), `basalt-controller-rollback-${Date.now()}`),
+  });
+  controller.start();
+});
+
+after(async () => {
+  await controller?.kill("SIGTERM");
+  await cluster?.stop();
+});
+
+const node = (name: string) =>
+  cluster.kube.request<RawNode>({ method: "GET", path: `/api/v1/nodes/${name}` });
+
+test("a node that booted the new version and failed its health gate is rolled back to the old one", {
+  timeout: 180_000,
+}, async () => {
+  const { kube } = cluster;
+  const monitor = new InvariantMonitor(kube, spec);
+  monitor.start();
+  await createPlan(kube, "os-2", spec);
+
+  // It really booted the new version first (the failure is the health gate, not the boot).
+  const booted = await waitFor(
+    async () => {
+      const n = await node("node-1");
+      return n.metadata.annotations?.[simKeys.osVersion] === newOs ? n : false;
+    },
+    60_000,
+    "node-1 to boot the new version",
+  );
+  const newBoot = booted.status?.nodeInfo?.bootID;
+
+  const done = await waitPlan(
+    kube,
+    "os-2",
+    (p) => (p.status?.counts?.rolledBack ?? 0) === 1 && (p.status?.counts?.done ?? 0) === 1,
+    120_000,
+    "node-1 rolled back and node-2 done",
+  );
+  assert.equal(done.status?.counts?.failed ?? 0, 0);
+  const n1 = await waitFor(
+    async () => {
+      const n = await node("node-1");
+      return n.spec.unschedulable ? false : n;
+    },
+    30_000,
+    "node-1 uncordoned",
+  );
+  const a = n1.metadata.annotations ?? {};
+  assert.equal(a[annotationKeys.phase], "rolledBack");
+  assert.equal(a[simKeys.osVersion], oldOs, "back on the old version");
+  assert.equal(a[simKeys.previousOs], newOs, "the new version is the other slot's");
+  assert.notEqual(n1.status?.nodeInfo?.bootID, newBoot, "rolling back was a reboot");
+  assert.match(a[annotationKeys.lastError] ?? "", /not healthy within 4s/);
+  const n2 = await node("node-2");
+  assert.equal(n2.metadata.annotations?.[simKeys.osVersion], newOs);
+  await monitor.stop();
+  assert.deepEqual(monitor.violations, []);
+  assert.deepEqual((await cordoned(kube)).ours, []);
+});
