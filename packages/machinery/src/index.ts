@@ -41,6 +41,13 @@ export {
   type ServiceHealth,
 } from "./config/machine-config.ts";
 export {
+  basaltPartitions,
+  derivedUuid,
+  type PartitionRole,
+  partitionGuids,
+  partitionTypes,
+} from "./disk/partitions.ts";
+export {
   BasaltError,
   type ErrorCode,
   errorCodes,
@@ -61,10 +68,3 @@ export {
   basaltVersion,
   defaultApiPort,
 } from "./version.ts";
-export {
-  basaltPartitions,
-  derivedUuid,
-  type PartitionRole,
-  partitionGuids,
-  partitionTypes,
-} from "./disk/partitions.ts";

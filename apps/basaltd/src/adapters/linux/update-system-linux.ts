@@ -1,12 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-<<<<<<< HEAD
-import { basaltVersion, BasaltError } from "@basalt/machinery";
-import { type BootDiskPartitions, bootPartition } from "../../init/boot-disk.ts";
-=======
 import { BasaltError, basaltVersion } from "@basalt/machinery";
-import type { BlockDevice } from "../../init/init-host.ts";
->>>>>>> structure
+import { type BootDiskPartitions, bootPartition } from "../../init/boot-disk.ts";
 import type { Slot } from "../../update/boot-entries.ts";
 import type { UpdateSystem } from "../../update/update-system.ts";
 import { fileStateStore } from "../../update/upgrade-state.ts";
