@@ -22,6 +22,8 @@ export interface UpgradeEnv {
   securityFloor?: string;
   /** Aborts the install between steps and inside the download and the slot write. */
   signal?: AbortSignal;
+  /** Told the signed manifest once it is trusted (the download caps its size from it). */
+  onManifest?(manifest: BundleManifest): void;
 }
 
 export interface UpgradeOptions {
@@ -79,6 +81,7 @@ export async function installBundle(
           hint: compat.hint,
         });
       manifest = m;
+      env.onManifest?.(m);
       progress({ phase: "verifying", percent: 100, message: `${compat.reason}, signed by key ${signedBy}` });
     },
   };
