@@ -56,6 +56,11 @@ export const profileSchema = z.strictObject({
         .string()
         .regex(/^\d+\.\d+\.\d+$/)
         .default("0.1.0"),
+      /** Versions below this are never installed again by a node that installed this bundle (anti-rollback). */
+      securityFloor: z
+        .string()
+        .regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/)
+        .optional(),
     })
     .prefault({}),
   disk: z

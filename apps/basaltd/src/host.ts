@@ -24,12 +24,27 @@ export interface DirEntry {
   linkTarget: string;
 }
 
+/**
+ * A file or directory opened for the file API (non-blocking, last component not followed), to be
+ * judged by what was opened rather than by the path asked for. `close` must always be called.
+ */
+export interface OpenedPath {
+  /** The path the kernel reports for the open descriptor. */
+  readonly actualPath: string;
+  readonly type: "file" | "dir" | "other";
+  readonly size: number;
+  /** The file's bytes in chunks; fails once more than `maxBytes` were read or a read would block. */
+  chunks(maxBytes: number): AsyncIterable<Buffer>;
+  /** The directory's entries, sorted by name; fails past `maxEntries`. */
+  entries(maxEntries: number): Promise<DirEntry[]>;
+  close(): Promise<void>;
+}
+
 export interface Host {
   readText(path: string): Promise<string>;
-  /** The file's bytes in chunks, failing once more than `maxBytes` were read. */
-  readChunks(path: string, maxBytes: number): AsyncIterable<Buffer>;
   realpath(path: string): Promise<string>;
-  listDir(path: string): Promise<DirEntry[]>;
+  /** Opens `path` with O_NONBLOCK | O_NOFOLLOW (O_DIRECTORY for "dir") and fstats the descriptor. */
+  openPath(path: string, want: "file" | "dir"): Promise<OpenedPath>;
   /** Raw /dev/kmsg records; with `follow`, waits for new ones until `signal` aborts. */
   kmsg(follow: boolean, signal: AbortSignal): AsyncIterable<string>;
   readDir(path: string): Promise<string[]>;

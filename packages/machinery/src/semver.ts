@@ -23,5 +23,30 @@ export function compareVersions(a: string, b: string): number {
   if (x.pre === y.pre) return 0;
   if (!x.pre) return 1;
   if (!y.pre) return -1;
-  return x.pre < y.pre ? -1 : 1;
+  return comparePrerelease(x.pre, y.pre);
+}
+
+/**
+ * Semver §11: dot-separated identifiers compared left to right, numeric ones as numbers (so rc.10
+ * comes after rc.9), numeric before alphanumeric, and a shorter list first when all else is equal.
+ */
+function comparePrerelease(a: string, b: string): number {
+  const xs = a.split(".");
+  const ys = b.split(".");
+  for (let i = 0; i < Math.min(xs.length, ys.length); i++) {
+    const x = xs[i]!;
+    const y = ys[i]!;
+    if (x === y) continue;
+    const xn = /^\d+$/.test(x);
+    const yn = /^\d+$/.test(y);
+    if (xn && yn) {
+      const d = BigInt(x) - BigInt(y);
+      if (d !== 0n) return d < 0n ? -1 : 1;
+      return x < y ? -1 : 1; // "01" and "1": not semver, but still a consistent order
+    }
+    if (xn) return -1;
+    if (yn) return 1;
+    return x < y ? -1 : 1;
+  }
+  return xs.length - ys.length;
 }

@@ -12,10 +12,14 @@ export async function loadBundle(path: string): Promise<{
   let signature: Uint8Array = new Uint8Array();
   let manifest: BundleManifest | undefined;
   const parts = new Map<string, Buffer>();
-  for await (const e of readBundle(createReadStream(path) as AsyncIterable<Uint8Array>, (m, b, s) => {
-    manifest = m;
-    manifestBytes = b;
-    signature = s;
+  for await (const e of readBundle(createReadStream(path) as AsyncIterable<Uint8Array>, {
+    signature(b, s) {
+      manifestBytes = b;
+      signature = s;
+    },
+    manifest(m) {
+      manifest = m;
+    },
   })) {
     const chunks: Uint8Array[] = [];
     for await (const c of e.body) chunks.push(Uint8Array.from(c));

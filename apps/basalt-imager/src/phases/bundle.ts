@@ -36,6 +36,7 @@ export const writeUpdateBundle: Phase = {
       version: ctx.profile.version,
       arch: "x86_64",
       minUpgradeFrom: ctx.profile.update.minUpgradeFrom,
+      ...(ctx.profile.update.securityFloor ? { securityFloor: ctx.profile.update.securityFloor } : {}),
       uki: { A: await component(ukiA, "uki-a.efi"), B: await component(ukiB, "uki-b.efi") },
       root: { ...(await component(root, "root.img")), verityRootHash: verity.rootHash },
     };

@@ -1,40 +1,58 @@
 import { posix } from "node:path";
 
 /**
- * Files the API may read even inside an allowed root would leak secrets or kernel memory: another
- * process's environment (credentials), its memory, and the kernel's.
+ * Files the API never serves, even inside an allowed root: reads that consume or block (the kernel
+ * log through /proc/kmsg), that leak secrets (a process's command line and environment: a node
+ * booted with `basalt.config=` carries its key on /proc/cmdline), kernel or process memory and
+ * layout (kallsyms, kpage*, mem, maps), debug and tracing interfaces, and PCI device memory.
+ * A process's root and cwd links are refused too: through them, /proc would reach any host file.
  */
 const deniedPatterns: readonly RegExp[] = [
-  /^\/proc\/(\d+|self|thread-self)(\/task\/\d+)?\/(environ|mem|pagemap|mapped_files|map_files)(\/|$)/,
-  /^\/proc\/(kcore|kmem|mem)$/,
+  /^\/proc\/(kmsg|kallsyms|kcore|kmem|mem|cmdline|sysrq-trigger|kpage[a-z]*)$/,
+  /^\/proc\/[^/]+(\/task\/[^/]+)?\/(cmdline|environ|mem|maps|smaps|smaps_rollup|numa_maps|pagemap|auxv|stack|syscall|mapped_files|map_files|root|cwd)(\/|$)/,
+  /^\/sys\/kernel\/(debug|tracing)(\/|$)/,
+  /^\/sys\/devices\/(.+\/)?[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]\/(resource\d*(_wc)?|rom|config)$/,
+  /^\/sys\/bus\/pci\/devices\/[^/]+\/(resource\d*(_wc)?|rom|config)$/,
 ];
 
 export type PathDecision = { allowed: true; path: string } | { allowed: false; reason: string };
 
-/** First look at a requested path, before touching the disk: absolute, no NUL byte. */
-export function checkRequestedPath(path: string): PathDecision {
-  if (!path) return { allowed: false, reason: "a path is required" };
-  if (path.includes("\0")) return { allowed: false, reason: "the path contains a NUL byte" };
-  if (!path.startsWith("/")) return { allowed: false, reason: `"${path}" is not an absolute path` };
-  return { allowed: true, path: posix.normalize(path) };
+/** Whether `path` is one of the files the API never serves. */
+export function isDenied(path: string): boolean {
+  return deniedPatterns.some((p) => p.test(path));
+}
+
+function inside(path: string, roots: readonly string[]): boolean {
+  return roots.some((root) => path === root || path.startsWith(root.endsWith("/") ? root : `${root}/`));
 }
 
 /**
- * Whether a fully resolved path (symlinks followed, `..` gone) lies inside an allowed root and
- * outside the denied files. Resolving first is what stops symlinks and `..` from leaving the list.
+ * First look at a requested path, before touching the disk: absolute, no NUL byte, and (after `..`
+ * is folded lexically) inside an allowed root and not a denied file. What is refused here is refused
+ * by the machine config alone, so saying why reveals nothing about the host.
  */
-export function checkResolvedPath(
-  resolved: string,
-  roots: readonly string[],
-  requested: string,
-): PathDecision {
-  const inside = roots.some(
-    (root) => resolved === root || resolved.startsWith(root.endsWith("/") ? root : `${root}/`),
-  );
-  const shown = resolved === requested ? `"${requested}"` : `"${requested}" (resolves to "${resolved}")`;
-  if (!inside)
-    return { allowed: false, reason: `${shown} is outside the readable paths: ${roots.join(", ")}` };
-  if (deniedPatterns.some((p) => p.test(resolved)))
-    return { allowed: false, reason: `${shown} may hold secrets and is never readable` };
-  return { allowed: true, path: resolved };
+export function checkRequestedPath(path: string, roots: readonly string[]): PathDecision {
+  if (!path) return { allowed: false, reason: "a path is required" };
+  if (path.includes("\0")) return { allowed: false, reason: "the path contains a NUL byte" };
+  if (!path.startsWith("/")) return { allowed: false, reason: `"${path}" is not an absolute path` };
+  const normal = posix.normalize(path);
+  if (!inside(normal, roots))
+    return { allowed: false, reason: `"${path}" is outside the readable paths: ${roots.join(", ")}` };
+  if (isDenied(normal)) return { allowed: false, reason: `"${path}" is never readable through the API` };
+  return { allowed: true, path: normal };
+}
+
+/**
+ * Judges the file that was actually opened, by the path the kernel reports for the open
+ * descriptor (symlinks followed, `..` gone): it must lie inside an allowed root, or be the target
+ * of a path the allow-list names exactly (/etc/os-release is a symlink on Debian), and must not be a
+ * denied file. The reason is for the daemon's log only: callers answer as for a missing file.
+ */
+export function checkOpenedPath(actual: string, requested: string, roots: readonly string[]): PathDecision {
+  const named = roots.includes(requested);
+  if (!named && !inside(actual, roots))
+    return { allowed: false, reason: `${requested} resolves to ${actual}, outside the readable paths` };
+  if (isDenied(actual))
+    return { allowed: false, reason: `${requested} resolves to ${actual}, a denied file` };
+  return { allowed: true, path: actual };
 }

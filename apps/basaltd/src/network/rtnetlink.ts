@@ -19,17 +19,18 @@ const IFF_UP = 1;
 const align4 = (n: number) => (n + 3) & ~3;
 
 function ipv4(address: string): Buffer {
-  const parts = address.split(".").map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255))
+  const texts = address.split(".");
+  const parts = texts.map(Number);
+  if (texts.length !== 4 || texts.some((t) => !/^\d{1,3}$/.test(t)) || parts.some((p) => p > 255))
     throw new BasaltError("invalid_argument", `not an IPv4 address: ${address}`);
   return Buffer.from(parts);
 }
 
 /** "10.0.2.15/24" → address bytes and prefix length. */
 export function parseCidr(cidr: string): { address: Buffer; prefix: number } {
-  const [addr, len] = cidr.split("/");
+  const [addr, len, extra] = cidr.split("/");
   const prefix = Number(len);
-  if (!addr || !Number.isInteger(prefix) || prefix < 0 || prefix > 32)
+  if (!addr || extra !== undefined || !/^\d{1,2}$/.test(len ?? "") || prefix > 32)
     throw new BasaltError("invalid_argument", `not an IPv4 CIDR: ${cidr}`);
   return { address: ipv4(addr), prefix };
 }
@@ -112,11 +113,15 @@ export function addRoute(seq: number, index: number, to: string, via: string): B
 
 /** The errno of the kernel's answer to request `seq` (0 = done), or undefined if this is not it. */
 export function ackErrno(answer: Buffer, seq: number): number | undefined {
+  // Every length comes from the kernel's bytes: a message must fit in what was received, and an
+  // error message must hold its errno, or the walk stops rather than reading past the buffer.
   for (let off = 0; off + 16 <= answer.length; ) {
     const len = answer.readUInt32LE(off);
-    if (len < 16) break;
-    if (answer.readUInt16LE(off + 4) === NLMSG_ERROR && answer.readUInt32LE(off + 8) === seq)
+    if (len < 16 || len > answer.length - off) break;
+    if (answer.readUInt16LE(off + 4) === NLMSG_ERROR && answer.readUInt32LE(off + 8) === seq) {
+      if (len < 20) break;
       return -answer.readInt32LE(off + 16);
+    }
     off += align4(len);
   }
   return undefined;

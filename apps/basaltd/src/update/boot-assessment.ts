@@ -18,7 +18,7 @@ export function assessBoot(input: {
   booted: { slot: Slot; version: string };
   /** LoaderBootCountPath, when systemd-boot booted an entry that still counts tries. */
   bootCountPath: string | undefined;
-  state: UpgradeState;
+  state: Pick<UpgradeState, "rolledBackFrom"> & Partial<UpgradeState>;
 }): BootAction[] {
   const actions: BootAction[] = [];
   const counted = input.bootCountPath ? parseEntry(fileFromBootCountPath(input.bootCountPath)) : undefined;

@@ -7,11 +7,16 @@ export interface Installed {
 
 export type Compatibility = { ok: true; reason: string } | { ok: false; reason: string; hint: string };
 
-/** Whether this node may install the bundle: right architecture, new enough source, no silent downgrade. */
+/**
+ * Whether this node may install the bundle: right architecture, new enough source, no silent
+ * downgrade, and never below the node's security floor (the highest floor of the bundles it
+ * installed), whatever `force` says.
+ */
 export function checkCompatibility(
   manifest: BundleManifest,
   installed: Installed,
   force: boolean,
+  securityFloor = "0.0.0",
 ): Compatibility {
   if (manifest.arch !== installed.arch) {
     return {
@@ -25,6 +30,13 @@ export function checkCompatibility(
       ok: false,
       reason: `${manifest.version} upgrades only from ${manifest.minUpgradeFrom} or newer; this node runs ${installed.version}`,
       hint: `upgrade to ${manifest.minUpgradeFrom} first`,
+    };
+  }
+  if (compareVersions(manifest.version, securityFloor) < 0) {
+    return {
+      ok: false,
+      reason: `${manifest.version} is below this node's security floor ${securityFloor}: a bundle it installed forbids going back that far`,
+      hint: `install ${securityFloor} or newer; --force cannot go below the floor`,
     };
   }
   const order = compareVersions(manifest.version, installed.version);

@@ -46,6 +46,7 @@ async function bundleOf(
     tamper?: "root" | "uki" | "signature";
     truncate?: number;
     minUpgradeFrom?: string;
+    securityFloor?: string;
   } = {},
 ) {
   const root = rootImage(version);
@@ -55,6 +56,7 @@ async function bundleOf(
     version,
     arch: opts.arch ?? "x86_64",
     minUpgradeFrom: opts.minUpgradeFrom ?? "0.1.0",
+    ...(opts.securityFloor ? { securityFloor: opts.securityFloor } : {}),
     uki: {
       A: { file: "uki-a.efi", size: ukis.A.length, sha256: sha(ukis.A) },
       B: { file: "uki-b.efi", size: ukis.B.length, sha256: sha(ukis.B) },
@@ -157,7 +159,13 @@ test("v1 → v2: root streamed into the other slot, new entry with three tries, 
   const r = await installBundle(env(), stream(await bundleOf("2.0.0")), { force: false }, (p) =>
     phases.push(p),
   );
-  assert.deepEqual(r, { version: "2.0.0", slot: "B", entry: "basalt-2.0.0+3.efi", demoted: [] });
+  assert.deepEqual(r, {
+    version: "2.0.0",
+    slot: "B",
+    entry: "basalt-2.0.0+3.efi",
+    demoted: [],
+    securityFloor: "0.0.0",
+  });
   assert.deepEqual(readdirSync(espPath).sort(), ["basalt-1.0.0.efi", "basalt-2.0.0+3.efi"]);
   assert.deepEqual(nextBoot(), { entry: "basalt-2.0.0+3.efi", version: "2.0.0", slot: "B", healthy: true });
   const order = [...new Set(phases.map((p) => p.phase))];
@@ -322,4 +330,87 @@ test("power cut at every step leaves a node that boots a healthy version", async
       assert.equal(boot.version, "2.0.0", `cut at ${cutAt}`);
     }
   }
+});
+
+test("anti-rollback: --force goes down to the node's security floor, never below", async () => {
+  const r = await installBundle(
+    env(),
+    stream(await bundleOf("2.0.0", { securityFloor: "1.5.0" })),
+    { force: false },
+    () => {},
+  );
+  assert.equal(r.securityFloor, "1.5.0");
+  // The node now runs 2.0.0 from B and remembers floor 1.5.0 (the handler keeps it in upgrade-state.json).
+  const onB = env({
+    bootedSlot: "B",
+    installed: { version: "2.0.0", arch: "x86_64" },
+    securityFloor: "1.5.0",
+  });
+  await assert.rejects(
+    installBundle(onB, stream(await bundleOf("1.4.0")), { force: true }, () => {}),
+    /1\.4\.0 is below this node's security floor 1\.5\.0/,
+  );
+  await assert.rejects(
+    installBundle(onB, stream(await bundleOf("1.5.0-rc.1")), { force: true }, () => {}),
+    /below this node's security floor/,
+  );
+  const down = await installBundle(onB, stream(await bundleOf("1.5.0")), { force: true }, () => {});
+  assert.equal(down.version, "1.5.0");
+});
+
+test("a manifest's floor above its own version is refused", async () => {
+  await assert.rejects(
+    installBundle(
+      env(),
+      stream(await bundleOf("2.0.0", { securityFloor: "3.0.0" })),
+      { force: false },
+      () => {},
+    ),
+    /securityFloor 3\.0\.0 is newer than the version 2\.0\.0/,
+  );
+});
+
+test("prerelease versions upgrade by semver order: rc.9 → rc.10 needs no force", async () => {
+  const r = await installBundle(
+    env({ installed: { version: "2.0.0-rc.9", arch: "x86_64" } }),
+    stream(await bundleOf("2.0.0-rc.10")),
+    { force: false },
+    () => {},
+  );
+  assert.equal(r.version, "2.0.0-rc.10");
+  assert.deepEqual(r.demoted, []);
+});
+
+test("a corrupted manifest is refused by its signature, before it is parsed", async () => {
+  const chunks: Uint8Array[] = [];
+  for await (const c of writeBundle({
+    manifest: new TextEncoder().encode('{"format": "basalt-bundle/v1", "version": '),
+    signature: new Uint8Array(64),
+    components: [],
+  }))
+    chunks.push(c);
+  await assert.rejects(
+    installBundle(env(), stream(Buffer.concat(chunks)), { force: false }, () => {}),
+    (err: Error) => {
+      assert.match(err.message, /not signed by any release key this node trusts/);
+      assert.doesNotMatch(err.message, /JSON|schema|expected/);
+      return true;
+    },
+  );
+});
+
+test("an aborted install stops before the switch and leaves the old version booting", async () => {
+  const controller = new AbortController();
+  const result = await installBundle(
+    env({ signal: controller.signal }),
+    stream(await bundleOf("2.0.0")),
+    { force: false },
+    (p) => {
+      if (p.phase === "writing" && p.percent > 20) controller.abort();
+    },
+  ).catch((e: Error) => e);
+  assert.match(String(result), /aborted/);
+  assert.equal(nextBoot().version, "1.0.0");
+  assert.ok(nextBoot().healthy);
+  assert.ok(!readdirSync(espPath).some((f) => f.includes("2.0.0")));
 });

@@ -18,6 +18,12 @@ export interface UpgradeEnv {
   bootedSlot: Slot;
   installed: Installed;
   trustedKeys: readonly string[];
+  /** The node's security floor (upgrade-state.json): never installed below, even with force. */
+  securityFloor?: string;
+  /** Aborts the install between steps and inside the download and the slot write. */
+  signal?: AbortSignal;
+  /** Told the signed manifest once it is trusted (the download caps its size from it). */
+  onManifest?(manifest: BundleManifest): void;
 }
 
 export interface UpgradeOptions {
@@ -33,6 +39,8 @@ export interface UpgradeResult {
    * boots next: systemd-boot would otherwise prefer the newer version. They stay as fallbacks.
    */
   demoted: string[];
+  /** The floor the installed bundle carries, to be remembered by the node (0.0.0 when none). */
+  securityFloor: string;
 }
 
 const maxUkiBytes = 256 * 1024 * 1024;
@@ -55,21 +63,37 @@ export async function installBundle(
   let uki: Uint8Array | undefined;
   let oldEntriesRemoved = false;
 
-  const verify = (m: BundleManifest, bytes: Uint8Array, signature: Uint8Array) => {
-    progress({ phase: "verifying", percent: 0, message: `checking the signature of ${m.version}` });
-    const sig = checkManifestSignature(bytes, signature, env.trustedKeys);
-    if (!sig.trusted)
-      throw new BasaltError("permission_denied", `bundle refused: ${sig.reason}`, {
-        hint: "sign it with a release key listed in update.trustedKeys",
+  let signedBy = "";
+  const verify = {
+    signature(bytes: Uint8Array, signature: Uint8Array) {
+      progress({ phase: "verifying", percent: 0, message: "checking the manifest's signature" });
+      const sig = checkManifestSignature(bytes, signature, env.trustedKeys);
+      if (!sig.trusted)
+        throw new BasaltError("permission_denied", `bundle refused: ${sig.reason}`, {
+          hint: "sign it with a release key listed in update.trustedKeys",
+        });
+      signedBy = sig.keyId;
+    },
+    manifest(m: BundleManifest) {
+      const compat = checkCompatibility(m, env.installed, options.force, env.securityFloor);
+      if (!compat.ok)
+        throw new BasaltError("failed_precondition", `bundle refused: ${compat.reason}`, {
+          hint: compat.hint,
+        });
+      manifest = m;
+      env.onManifest?.(m);
+      progress({ phase: "verifying", percent: 100, message: `${compat.reason}, signed by key ${signedBy}` });
+    },
+  };
+  const checkAborted = () => {
+    if (env.signal?.aborted)
+      throw new BasaltError("canceled", "the upgrade was aborted: its client went away", {
+        hint: "nothing boots from the half-written slot; run the upgrade again",
       });
-    const compat = checkCompatibility(m, env.installed, options.force);
-    if (!compat.ok)
-      throw new BasaltError("failed_precondition", `bundle refused: ${compat.reason}`, { hint: compat.hint });
-    manifest = m;
-    progress({ phase: "verifying", percent: 100, message: `${compat.reason}, signed by key ${sig.keyId}` });
   };
 
-  for await (const component of readBundle(source, verify)) {
+  for await (const component of readBundle(abortable(source, checkAborted), verify)) {
+    checkAborted();
     const m = manifest!;
     if (!oldEntriesRemoved) {
       // From here on the inactive slot is overwritten: nothing may point at it any more.
@@ -134,6 +158,7 @@ export async function installBundle(
   }
   const m = manifest;
   if (!m || !uki) throw new BasaltError("invalid_argument", "the bundle holds no UKI for the inactive slot");
+  checkAborted();
   const entry = freshEntryName(m.version);
   progress({ phase: "installing", percent: 0, message: `writing ${entry}` });
   await env.esp.write(stagingName(m.version), uki);
@@ -152,7 +177,16 @@ export async function installBundle(
     percent: 100,
     message: `${entry} installed: ${m.version} boots next from slot ${target}`,
   });
-  return { version: m.version, slot: target, entry, demoted };
+  return { version: m.version, slot: target, entry, demoted, securityFloor: m.securityFloor ?? "0.0.0" };
+}
+
+/** The source's chunks, checking before each one that the install was not aborted. */
+async function* abortable(source: AsyncIterable<Uint8Array>, check: () => void): AsyncGenerator<Uint8Array> {
+  check();
+  for await (const chunk of source) {
+    check();
+    yield chunk;
+  }
 }
 
 async function collect(body: AsyncIterable<Uint8Array>, limit: number, what: string): Promise<Uint8Array> {

@@ -61,7 +61,9 @@ async function* chunked(b: Uint8Array, size: number) {
   for (let i = 0; i < b.length; i += size) yield b.subarray(i, i + size);
 }
 
-async function readAll(b: Uint8Array, chunk = 777, verify: () => void = () => {}) {
+const acceptAll: Parameters<typeof readBundle>[1] = { signature() {}, manifest() {} };
+
+async function readAll(b: Uint8Array, chunk = 777, verify = acceptAll) {
   const out: Record<string, string> = {};
   for await (const e of readBundle(chunked(b, chunk), verify)) {
     const parts: Uint8Array[] = [];
@@ -92,8 +94,11 @@ test("verification runs before any component is read", async () => {
   const seen: string[] = [];
   await assert.rejects(
     (async () => {
-      for await (const e of readBundle(chunked(b, 4096), () => {
-        throw new BasaltError("permission_denied", "untrusted");
+      for await (const e of readBundle(chunked(b, 4096), {
+        signature() {
+          throw new BasaltError("permission_denied", "untrusted");
+        },
+        manifest() {},
       }))
         seen.push(e.name);
     })(),
@@ -148,4 +153,46 @@ test("a component whose size disagrees with the signed manifest is refused", asy
 
 test("garbage is not a bundle", async () => {
   await assert.rejects(readAll(new Uint8Array(2048).fill(7)), /not a Basalt bundle/);
+});
+
+test("the signature is checked over the raw bytes before the manifest is parsed", async () => {
+  const corrupt = new TextEncoder().encode("{ this is not json, and not signed");
+  const chunks: Uint8Array[] = [];
+  for await (const c of writeBundle({ manifest: corrupt, signature: new Uint8Array(64), components: [] }))
+    chunks.push(c);
+  const order: string[] = [];
+  await assert.rejects(
+    readAll(Buffer.concat(chunks), 512, {
+      signature(bytes) {
+        order.push(`signature over ${bytes.length} bytes`);
+        throw new BasaltError("permission_denied", "bundle refused: not signed by a trusted key");
+      },
+      manifest() {
+        order.push("manifest");
+      },
+    }),
+    /not signed by a trusted key/,
+  );
+  assert.deepEqual(order, [`signature over ${corrupt.length} bytes`]);
+});
+
+test("tar headers with negative, NaN or oversized sizes are refused", async () => {
+  const b = await bundle();
+  for (const field of [
+    "-0000000001\0",
+    "zzzzzzzzzzz\0",
+    "77777777777777",
+    "\x80\0\0\0\0\0\0\0\0\0\0\x01",
+    "1e3        \0",
+    "           \0",
+  ]) {
+    const bad = Buffer.from(b);
+    bad.write(field.padEnd(12, "\0").slice(0, 12), 124, "latin1");
+    // Keep the checksum valid, so only the size is wrong.
+    bad.fill(" ", 148, 156);
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += bad[i]!;
+    bad.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "latin1");
+    await assert.rejects(readAll(bad), /invalid size field/, JSON.stringify(field));
+  }
 });

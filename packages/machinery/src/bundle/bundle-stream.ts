@@ -44,17 +44,19 @@ export async function* writeBundle(parts: BundleParts): AsyncGenerator<Uint8Arra
 }
 
 /**
- * Reads a bundle front to back. The manifest and its signature come first and are handed to
- * `verify` before a single component byte is read, so an unsigned or tampered manifest never gets
+ * Reads a bundle front to back. The manifest and its signature come first: the signature is
+ * checked over the raw manifest bytes, then the manifest is parsed and judged, all before a single
+ * component byte is read, so an unsigned or tampered manifest never gets
  * to write anything.
  */
 export async function* readBundle(
   source: AsyncIterable<Uint8Array>,
-  verify: (
-    manifest: BundleManifest,
-    manifestBytes: Uint8Array,
-    signature: Uint8Array,
-  ) => void | Promise<void>,
+  verify: {
+    /** Throws unless `signature` is a trusted signature of the raw manifest bytes. */
+    signature(manifestBytes: Uint8Array, signature: Uint8Array): void | Promise<void>;
+    /** Throws unless this (signed) manifest may be installed. */
+    manifest(manifest: BundleManifest): void | Promise<void>;
+  },
 ): AsyncGenerator<{
   manifest: BundleManifest;
   name: string;
@@ -78,8 +80,11 @@ export async function* readBundle(
   };
   const manifestBytes = await small(bundleEntries.manifest, 64 * 1024);
   const signature = await small(bundleEntries.signature, 4096);
+  // The signature is checked over the raw bytes before they are parsed: an unsigned manifest is
+  // never handed to the JSON parser or the schema.
+  await verify.signature(manifestBytes, signature);
   const manifest = parseBundleManifest(manifestBytes);
-  await verify(manifest, manifestBytes, signature);
+  await verify.manifest(manifest);
   const expected = [manifest.uki.A, manifest.uki.B, manifest.root];
   for (const want of expected) {
     const h = await readTarHeader(reader);

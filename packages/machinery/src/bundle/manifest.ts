@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseWith } from "../config/issues.ts";
 import { BasaltError } from "../errors.ts";
+import { compareVersions } from "../semver.ts";
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, { message: "expected a lowercase hex SHA-256" });
 const version = z
@@ -24,6 +25,11 @@ export const bundleManifestSchema = z.strictObject({
   arch: z.enum(["x86_64", "aarch64"]),
   /** The oldest installed version that may upgrade to this one. */
   minUpgradeFrom: version,
+  /**
+   * The security floor: no node that installed this bundle may ever go below this version again,
+   * not even with --force (anti-rollback to versions with known holes). At most `version`.
+   */
+  securityFloor: version.optional(),
   /** One UKI per root slot: each pins its own slot's partition and the verity root hash. */
   uki: z.strictObject({ A: component, B: component }),
   root: component.extend({ verityRootHash: z.string().regex(/^[0-9a-f]{64}$/) }),
@@ -45,5 +51,11 @@ export function parseBundleManifest(bytes: Uint8Array): BundleManifest {
   } catch {
     throw new BasaltError("invalid_argument", "the bundle manifest is not JSON");
   }
-  return parseWith(bundleManifestSchema, doc, "bundle manifest");
+  const manifest = parseWith(bundleManifestSchema, doc, "bundle manifest");
+  if (manifest.securityFloor && compareVersions(manifest.securityFloor, manifest.version) > 0)
+    throw new BasaltError(
+      "invalid_argument",
+      `invalid bundle manifest: securityFloor ${manifest.securityFloor} is newer than the version ${manifest.version}`,
+    );
+  return manifest;
 }

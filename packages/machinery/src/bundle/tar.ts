@@ -62,8 +62,24 @@ export async function readTarHeader(reader: ByteReader): Promise<TarEntryHeader 
   if (h[156] !== 0x30 && h[156] !== 0)
     throw new BasaltError("invalid_argument", "bundles hold regular files only");
   const name = h.toString("utf8", 0, 100).replace(/\0.*$/s, "");
-  const size = Number.parseInt(h.toString("latin1", 124, 136).replace(/\0.*$/, "").trim(), 8);
+  const size = parseOctalSize(h.toString("latin1", 124, 136));
+  if (size === undefined)
+    throw new BasaltError(
+      "invalid_argument",
+      `not a Basalt bundle: the tar header of ${JSON.stringify(name)} has an invalid size field`,
+    );
   return { name, size };
+}
+
+/**
+ * A ustar size field: octal digits (NUL- or space-terminated, at most 11 of them), so never
+ * negative, fractional, NaN or beyond 8 GiB. Base-256 (GNU) sizes are refused: a bundle never needs them.
+ */
+export function parseOctalSize(field: string): number | undefined {
+  const m = /^ *([0-7]{1,11})[ \0]*$/.exec(field.replace(/\0.*$/s, "\0"));
+  if (!m) return undefined;
+  const size = Number.parseInt(m[1]!, 8);
+  return Number.isSafeInteger(size) ? size : undefined;
 }
 
 export async function skipTarPadding(reader: ByteReader, size: number): Promise<void> {

@@ -43,3 +43,34 @@ test("duplicate service names are refused", () => {
 test("YAML syntax errors are reported as such", () => {
   assert.throws(() => parseMachineConfig("a: [1,"), /not valid YAML/);
 });
+
+test("invalid addresses and prefixes are refused before they reach a boot", () => {
+  for (const cidr of [
+    "999.1.1.1/40",
+    "10.0.2.15/33",
+    "10.0.2/24",
+    "1.2.3.4/-1",
+    "01.2.3.4/24",
+    "1.2.3.4",
+    "a.b.c.d/8",
+  ]) {
+    const cfg = `${valid}\nnetwork: { hostname: h, interfaces: [{ name: eth0, addresses: ["${cidr}"] }] }\n`;
+    assert.throws(
+      () => parseMachineConfig(cfg),
+      /network\.interfaces\.0\.addresses\.0: expected an IPv4 address/,
+      cidr,
+    );
+  }
+  const route = `${valid}\nnetwork: { hostname: h, interfaces: [{ name: eth0, routes: [{ to: "10.0.0.0/99", via: 10.0.0.1 }] }] }\n`;
+  assert.throws(() => parseMachineConfig(route), /routes\.0\.to/);
+  const ok = `${valid}\nnetwork: { hostname: h, interfaces: [{ name: eth0, addresses: ["10.0.2.15/24", "0.0.0.0/0", "255.255.255.255/32"] }] }\n`;
+  assert.equal(parseMachineConfig(ok).network?.interfaces[0]?.addresses.length, 3);
+});
+
+test("logging.maxBytes has an upper bound", () => {
+  assert.throws(
+    () => parseMachineConfig(`${valid}\nlogging: { maxBytes: 1099511627776 }\n`),
+    /logging\.maxBytes: expected at most/,
+  );
+  assert.equal(parseMachineConfig(`${valid}\nlogging: { maxBytes: 1048576 }\n`).logging.maxBytes, 1048576);
+});

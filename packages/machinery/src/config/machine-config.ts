@@ -30,9 +30,24 @@ const serviceSchema = z.strictObject({
   stopTimeoutSeconds: z.number().positive().default(10),
 });
 
-const ipv4Cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, {
-  message: "expected an IPv4 address with prefix, e.g. 10.0.2.15/24",
+/** Whether `text` is a dotted-quad IPv4 address with every octet 0–255 and no leading zeros. */
+export function isIpv4(text: string): boolean {
+  const parts = text.split(".");
+  return parts.length === 4 && parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
+}
+
+/** Whether `text` is an IPv4 address with a prefix length 0–32, e.g. 10.0.2.15/24. */
+export function isIpv4Cidr(text: string): boolean {
+  const m = /^([^/]+)\/(0|[1-9]\d?)$/.exec(text);
+  return !!m && isIpv4(m[1]!) && Number(m[2]) <= 32;
+}
+
+const ipv4Cidr = z.string().refine(isIpv4Cidr, {
+  message: "expected an IPv4 address (octets 0–255) with a prefix length 0–32, e.g. 10.0.2.15/24",
 });
+
+/** The most one log file may grow to before it rotates: logs live on STATE beside everything else. */
+export const maxLogBytes = 256 * 1024 * 1024;
 
 const interfaceSchema = z.strictObject({
   /** Kernel name of the link (no udev renaming on a Basalt node: eth0, eth1, ...). */
@@ -81,6 +96,7 @@ export const machineConfigSchema = z.strictObject({
         .number()
         .int()
         .min(4096)
+        .max(maxLogBytes, { message: `expected at most ${maxLogBytes} bytes (256 MiB)` })
         .default(10 * 1024 * 1024),
       keep: z.number().int().min(1).max(20).default(3),
     })

@@ -1,12 +1,10 @@
 import { spawn } from "node:child_process";
-import { createReadStream } from "node:fs";
-import { lstat, readdir, readFile, readlink, realpath, stat, statfs } from "node:fs/promises";
+import { readdir, readFile, readlink, realpath, statfs } from "node:fs/promises";
 import os from "node:os";
-import { join } from "node:path";
-import { BasaltError } from "@basalt/machinery";
-import type { DirEntry, Host, SpawnedProcess, SpawnOptions } from "../../host.ts";
+import type { Host, SpawnedProcess, SpawnOptions } from "../../host.ts";
 import { trackChild } from "./child-registry.ts";
 import { readKmsg } from "./kmsg.ts";
+import { openPath } from "./open-path.ts";
 
 /**
  * The real Host for agent mode on a general-purpose Linux. Power actions go through the host's
@@ -17,37 +15,7 @@ export function linuxHost(): Host {
     readText: (path) => readFile(path, "utf8"),
     readDir: (path) => readdir(path),
     realpath: (path) => realpath(path),
-    async *readChunks(path, maxBytes) {
-      if ((await stat(path)).isDirectory()) {
-        throw new BasaltError("invalid_argument", `${path} is a directory`, {
-          hint: "use `basaltctl ls` to list it",
-        });
-      }
-      let total = 0;
-      for await (const chunk of createReadStream(path, { highWaterMark: 64 * 1024 })) {
-        total += (chunk as Buffer).length;
-        if (total > maxBytes) {
-          throw new BasaltError(
-            "resource_exhausted",
-            `${path} is larger than ${maxBytes} bytes, the most one Read returns`,
-          );
-        }
-        yield chunk as Buffer;
-      }
-    },
-    async listDir(path) {
-      const names = (await readdir(path)).sort();
-      const entries: DirEntry[] = [];
-      for (const name of names) {
-        const full = join(path, name);
-        const s = await lstat(full).catch(() => undefined);
-        if (!s) continue;
-        const type = s.isSymbolicLink() ? "symlink" : s.isDirectory() ? "dir" : s.isFile() ? "file" : "other";
-        const linkTarget = type === "symlink" ? await readlink(full).catch(() => "") : "";
-        entries.push({ name, type, size: s.size, mode: s.mode, modified: s.mtime, linkTarget });
-      }
-      return entries;
-    },
+    openPath,
     kmsg: (follow, signal) => readKmsg(follow, signal),
     readLink: (path) => readlink(path),
     async statfs(path) {
