@@ -1,3 +1,4 @@
+export * from "./certificate-check.ts";
 export * from "./client-errors.ts";
 export * from "./fan-out.ts";
 export * from "./targets.ts";

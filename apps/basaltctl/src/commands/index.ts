@@ -1,4 +1,5 @@
 import type { Command } from "../cli/command.ts";
+import { auditCommands } from "./node/audit.ts";
 import { genCommands } from "./gen/gen.ts";
 import { infoCommands } from "./node/info.ts";
 import { networkCommands } from "./node/network.ts";
@@ -15,6 +16,7 @@ export const commands: Command[] = [
   ...streamCommands,
   ...powerCommands,
   ...upgradeCommands,
+  ...auditCommands,
   ...genCommands,
   ...rolloutCommands,
 ];
