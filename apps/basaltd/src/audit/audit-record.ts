@@ -78,5 +78,7 @@ export function targetOf(message: unknown): string {
 
 /** Bounds the reason text so a long error (quoting a 70,000-character path) stays one short line. */
 export function reasonText(text: string): string {
-  return bound(text.replace(/\s+/g, " "), maxReasonChars);
+  // Error messages may quote a URL the caller sent (upgrade): its query string may be a credential.
+  const redacted = text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, (url) => redactUrl(url));
+  return bound(redacted.replace(/\s+/g, " "), maxReasonChars);
 }
