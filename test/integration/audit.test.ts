@@ -38,7 +38,11 @@ async function records(): Promise<Row[]> {
     .map((l) => JSON.parse(l) as Row);
 }
 
-async function call(t: Transport, service: (typeof allServices)[number], method: DescMethod): Promise<string> {
+async function call(
+  t: Transport,
+  service: (typeof allServices)[number],
+  method: DescMethod,
+): Promise<string> {
   const client = createClient(service, t) as unknown as Client<typeof service> &
     Record<string, (req: object, o: object) => unknown>;
   try {
@@ -105,14 +109,23 @@ test("a read refused inside a stream is audited, and basaltctl audit --refused s
   assert.match(readers.stdout, /os:reader/);
   assert.doesNotMatch(readers.stdout, /os:admin/);
 
-  const denied = await basaltctl(["audit", "-o", "json", "--basaltconfig", fleet.writeClientConfig("reader")]);
+  const denied = await basaltctl([
+    "audit",
+    "-o",
+    "json",
+    "--basaltconfig",
+    fleet.writeClientConfig("reader"),
+  ]);
   assert.equal(denied.code, 1);
   assert.match(denied.stdout, /"code":"permission_denied"/);
 });
 
 test("no secret reaches the audit trail: an upgrade URL's query string is removed", async () => {
   const up = createClient(UpgradeService, transport("admin"));
-  for (const url of ["https://127.0.0.1:1/b.bundle?X-Amz-Signature=SECRET1", "ftp://127.0.0.1/b?token=SECRET2"]) {
+  for (const url of [
+    "https://127.0.0.1:1/b.bundle?X-Amz-Signature=SECRET1",
+    "ftp://127.0.0.1/b?token=SECRET2",
+  ]) {
     await assert.rejects(async () => {
       for await (const _ of up.upgrade({ url }, { timeoutMs: 10_000 }));
     });

@@ -114,6 +114,16 @@ export class LocalFleet {
         files: { allow: ["/proc", "/sys", "/etc/os-release", logsDir] },
         ...extra,
       };
+      // api.limits and the like merge into the generated api section (listen, PKI) instead of replacing it.
+      if (extra.api) {
+        config.api = {
+          ...extra.api,
+          listen: `${address}:${port}`,
+          ca: this.ids.ca.cert,
+          cert: serving.cert,
+          key: serving.key,
+        };
+      }
       const configPath = join(dir, "machine.yaml");
       writeFileSync(configPath, stringify(config), { mode: 0o600 });
       this.nodes.push({

@@ -33,7 +33,9 @@ test("raw system errors become short, generic answers that do not echo the path"
 });
 
 test("long messages and hints are bounded; undecodable protobuf is the caller's invalid argument", () => {
-  const long = toConnectError(new BasaltError("invalid_argument", `x${"p".repeat(70_000)}`, { hint: "h".repeat(9999) }));
+  const long = toConnectError(
+    new BasaltError("invalid_argument", `x${"p".repeat(70_000)}`, { hint: "h".repeat(9999) }),
+  );
   assert.ok(long.rawMessage.length <= 512);
   assert.ok((long.metadata.get("basalt-hint") ?? "").length <= 512);
   const parse = toConnectError(new ConnectError("parse binary: premature EOF", Code.Internal));

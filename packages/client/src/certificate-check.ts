@@ -21,9 +21,13 @@ export function checkClientCertificate(tls: Partial<TlsMaterial>, now = new Date
   try {
     cert = new X509Certificate(tls.cert);
   } catch {
-    return new BasaltError("invalid_argument", "the client certificate in the client config is not a PEM certificate", {
-      hint: renew,
-    });
+    return new BasaltError(
+      "invalid_argument",
+      "the client certificate in the client config is not a PEM certificate",
+      {
+        hint: renew,
+      },
+    );
   }
   const cn = /CN=([^\n]*)/.exec(cert.subject)?.[1] ?? "";
   if (new Date(cert.validTo).getTime() < now.getTime()) {
@@ -32,9 +36,13 @@ export function checkClientCertificate(tls: Partial<TlsMaterial>, now = new Date
     });
   }
   if (new Date(cert.validFrom).getTime() > now.getTime()) {
-    return new BasaltError("unauthenticated", `client certificate "${cn}" is not valid yet (from ${cert.validFrom})`, {
-      hint: "check the clocks of this machine and the node",
-    });
+    return new BasaltError(
+      "unauthenticated",
+      `client certificate "${cn}" is not valid yet (from ${cert.validFrom})`,
+      {
+        hint: "check the clocks of this machine and the node",
+      },
+    );
   }
   if (tls.ca) {
     let signed = false;

@@ -44,9 +44,13 @@ export function explainCallError(err: unknown, endpoint: string, tls?: Partial<T
     }
   }
   if (/ENHANCE_YOUR_CALM/.test(String((err as Error)?.message ?? ""))) {
-    return new BasaltError("resource_exhausted", `node ${endpoint} refused the connection: too many from this client`, {
-      hint: "close other basaltctl sessions or streams to this node, then retry",
-    });
+    return new BasaltError(
+      "resource_exhausted",
+      `node ${endpoint} refused the connection: too many from this client`,
+      {
+        hint: "close other basaltctl sessions or streams to this node, then retry",
+      },
+    );
   }
   switch (code) {
     case "ECONNREFUSED":

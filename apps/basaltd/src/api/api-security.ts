@@ -33,7 +33,11 @@ export async function createApiSecurity(config: MachineConfig, log: Logger): Pro
       perPeer: l.connectionsPerPeer,
       adminReserve: l.adminReserve,
     }),
-    calls: new Limiter("calls in flight", { total: l.calls, perPeer: l.callsPerPeer, adminReserve: l.adminReserve }),
+    calls: new Limiter("calls in flight", {
+      total: l.calls,
+      perPeer: l.callsPerPeer,
+      adminReserve: l.adminReserve,
+    }),
     follow: new Limiter("follow streams", {
       total: l.followStreams,
       perPeer: l.followStreamsPerPeer,

@@ -34,7 +34,8 @@ export class Limiter {
     const perPeer = admin ? this.#perPeer * 4 : this.#perPeer;
     if (held >= perPeer) return { ok: false, reason: `${this.kind}: this client already holds ${held}` };
     const cap = admin ? this.#total : this.#total - this.#adminReserve;
-    if (this.#used >= cap) return { ok: false, reason: `${this.kind}: the node is at its limit (${this.#used})` };
+    if (this.#used >= cap)
+      return { ok: false, reason: `${this.kind}: the node is at its limit (${this.#used})` };
     this.#used++;
     this.#byPeer.set(peer, held + 1);
     let released = false;

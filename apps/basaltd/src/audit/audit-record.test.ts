@@ -6,7 +6,10 @@ test("targets come from an allow-list of fields; URL secrets never reach the rec
   assert.equal(targetOf({ name: "containerd" }), "containerd");
   assert.equal(targetOf({ path: "/proc/meminfo" }), "/proc/meminfo");
   assert.equal(
-    targetOf({ url: "https://user:pw@h.example/b.bundle?X-Amz-Signature=SECRET#x", options: { force: true } }),
+    targetOf({
+      url: "https://user:pw@h.example/b.bundle?X-Amz-Signature=SECRET#x",
+      options: { force: true },
+    }),
     "https://h.example/b.bundle [query removed] force",
   );
   assert.equal(targetOf({ part: { case: "options", value: { stage: true } } }), "stage");

@@ -12,9 +12,18 @@ test("raiseNoFileLimit lifts RLIMIT_NOFILE from the init default", () => {
     const line = (await import("node:fs")).readFileSync("/proc/self/limits", "utf8").split("\\n").find((l) => l.startsWith("Max open files"));
     console.log(JSON.stringify({ got, line }));
   `;
-  const r = spawnSync("sh", ["-c", `ulimit -Sn 1024 && ulimit -Hn 4096 && exec "$0" --input-type=module -e "$1"`, process.execPath, script], {
-    encoding: "utf8",
-  });
+  const r = spawnSync(
+    "sh",
+    [
+      "-c",
+      `ulimit -Sn 1024 && ulimit -Hn 4096 && exec "$0" --input-type=module -e "$1"`,
+      process.execPath,
+      script,
+    ],
+    {
+      encoding: "utf8",
+    },
+  );
   assert.equal(r.status, 0, r.stderr);
   const { got, line } = JSON.parse(r.stdout) as { got: { soft: number; hard: number }; line: string };
   // Raising a hard limit needs CAP_SYS_RESOURCE (bit 24), which PID 1 has and a sandbox may not.

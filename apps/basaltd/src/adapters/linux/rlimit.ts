@@ -15,7 +15,9 @@ export async function raiseNoFileLimit(wanted = initNoFileLimit): Promise<{ soft
   const koffi = (await import("koffi")).default;
   const libc = koffi.load("libc.so.6");
   const Rlimit = koffi.struct("basalt_rlimit", { cur: "uint64_t", max: "uint64_t" });
-  const prlimit = libc.func("int prlimit(int pid, int resource, const basalt_rlimit *nw, _Out_ basalt_rlimit *old)");
+  const prlimit = libc.func(
+    "int prlimit(int pid, int resource, const basalt_rlimit *nw, _Out_ basalt_rlimit *old)",
+  );
   const current = (): { soft: number; hard: number } => {
     const out = { cur: 0n, max: 0n };
     if (prlimit(0, RLIMIT_NOFILE, null, out) !== 0) {
