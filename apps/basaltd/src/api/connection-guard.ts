@@ -70,6 +70,8 @@ export function guardConnections(server: Http2SecureServer, deps: GuardDeps): vo
     refuse(socket.remoteAddress ?? "", "no_alpn");
     socket.destroy();
   });
+  // server.maxConnections reached: Node closes the socket before TLS; count it like the rest.
+  server.on("drop", (data?: { remoteAddress?: string }) => refuse(data?.remoteAddress ?? "", "limit_tcp"));
   const summary = setInterval(() => deps.sampler.tick(), 10_000);
   summary.unref();
   server.once("close", () => clearInterval(summary));
