@@ -18,9 +18,15 @@ test("basaltctl explains a certificate the node dropped at the handshake from th
   const foreign = await issueLeaf(other, { commonName: "eve", usage: "client" });
   assert.equal(checkClientCertificate({ ca: ca.cert, ...good }), undefined);
   assert.match(checkClientCertificate({ ca: ca.cert, ...expired })!.message, /"old" expired on /);
-  assert.match(checkClientCertificate({ ca: ca.cert, ...foreign })!.message, /not signed by a CA this node trusts/);
+  assert.match(
+    checkClientCertificate({ ca: ca.cert, ...foreign })!.message,
+    /not signed by a CA this node trusts/,
+  );
   assert.match(checkClientCertificate({ ca: ca.cert })!.message, /no client certificate/);
   const dropped = new Error("[canceled] http/2 stream closed with error code CANCEL (0x8)");
   assert.equal(explainCallError(dropped, "n", { ca: ca.cert, ...expired }).code, "unauthenticated");
-  assert.match(explainCallError(dropped, "n", { ca: ca.cert, ...good }).message, /does not accept this client/);
+  assert.match(
+    explainCallError(dropped, "n", { ca: ca.cert, ...good }).message,
+    /does not accept this client/,
+  );
 });
