@@ -31,8 +31,14 @@ function transportFor(identity: Identity): Transport {
 }
 
 /** Calls one RPC with an empty request and returns "ok" or the error code. */
+/** The client's own TLS material, so a node's silent drop at the handshake is explained locally. */
+function tlsFor(identity: Identity): { ca: string; cert?: string; key?: string } {
+  return identity === "none" ? { ca: fleet.ids.ca.cert } : { ca: fleet.ids.ca.cert, ...fleet.ids[identity] };
+}
+
 async function call(
   transport: Transport,
+  identity: Identity,
   service: (typeof allServices)[number],
   method: DescMethod,
 ): Promise<string> {
@@ -54,7 +60,7 @@ async function call(
     }
     return "ok";
   } catch (err) {
-    return explainCallError(err, "node").code;
+    return explainCallError(err, "node", tlsFor(identity)).code;
   }
 }
 
@@ -75,7 +81,7 @@ for (const identity of [
     const transport = transportFor(identity);
     const mismatches: string[] = [];
     for (const p of procedures) {
-      const got = await call(transport, p.service, p.method);
+      const got = await call(transport, identity, p.service, p.method);
       const role = roleOf[identity];
       let want: string;
       if (identity === "otherCa" || identity === "expired" || identity === "none") want = "unauthenticated";
@@ -100,7 +106,7 @@ test("denials explain themselves: the role needed, the expired date, the untrust
       await client[method]!({ name: "x" });
       return undefined;
     } catch (err) {
-      return explainCallError(err, "node");
+      return explainCallError(err, "node", tlsFor(identity));
     }
   };
   const reader = await explain("reader");

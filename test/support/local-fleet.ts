@@ -19,6 +19,8 @@ export interface FleetNode {
   dir: string;
   configPath: string;
   logsDir: string;
+  /** The node's audit trail directory (paths.audit). */
+  auditDir: string;
   process: ChildProcess | undefined;
 }
 
@@ -108,10 +110,20 @@ export class LocalFleet {
         kind: "MachineConfig",
         node: { name, mode: "agent" },
         api: { listen: `${address}:${port}`, ca: this.ids.ca.cert, cert: serving.cert, key: serving.key },
-        paths: { logs: logsDir, run: join(dir, "run") },
+        paths: { logs: logsDir, run: join(dir, "run"), audit: join(dir, "audit") },
         files: { allow: ["/proc", "/sys", "/etc/os-release", logsDir] },
         ...extra,
       };
+      // api.limits and the like merge into the generated api section (listen, PKI) instead of replacing it.
+      if (extra.api) {
+        config.api = {
+          ...extra.api,
+          listen: `${address}:${port}`,
+          ca: this.ids.ca.cert,
+          cert: serving.cert,
+          key: serving.key,
+        };
+      }
       const configPath = join(dir, "machine.yaml");
       writeFileSync(configPath, stringify(config), { mode: 0o600 });
       this.nodes.push({
@@ -121,6 +133,7 @@ export class LocalFleet {
         dir,
         configPath,
         logsDir,
+        auditDir: join(dir, "audit"),
         process: undefined,
       });
     }

@@ -1,4 +1,6 @@
 import type { MachineConfig } from "@basalt/machinery";
+import type { CallLimits } from "./api/interceptors.ts";
+import type { AuditTrail } from "./audit/audit-trail.ts";
 import type { EventBus } from "./events/event-bus.ts";
 import type { Host } from "./host.ts";
 import type { Supervisor } from "./supervisor/supervisor.ts";
@@ -10,6 +12,13 @@ export interface DaemonContext {
   host: Host;
   events: EventBus;
   supervisor: Supervisor;
+  /**
+   * The audit trail. Handlers use `audit.target(call, …)` and `audit.refusedInStream(call, …)`;
+   * the API gate writes each call's own record.
+   */
+  audit: AuditTrail;
+  /** Per-call limits the gate applies by RPC (file reads, follow streams, calls); exposed for handlers. */
+  limits: CallLimits;
   /** A/B slots and the ESP; only on a Basalt node (init mode). */
   update?: UpdateSystem;
   /** Asks the daemon to stop its services and power the machine down or restart it. */

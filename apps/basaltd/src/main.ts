@@ -10,7 +10,9 @@ import {
 import { linuxInitHost } from "./adapters/linux/init-host-linux.ts";
 import { fatalReboot, powerAction, startReaper } from "./adapters/linux/init-power.ts";
 import { linuxHost } from "./adapters/linux/linux-host.ts";
+import { raiseNoFileLimit } from "./adapters/linux/rlimit.ts";
 import { linuxUpdateSystem } from "./adapters/linux/update-system-linux.ts";
+import { createApiSecurity } from "./api/api-security.ts";
 import { startApiServer } from "./api/server.ts";
 import type { DaemonContext } from "./daemon-context.ts";
 import { EventBus } from "./events/event-bus.ts";
@@ -74,6 +76,13 @@ async function main(argv: string[]): Promise<void> {
     configSource = values.config;
   }
   const log = createLogger(config.paths.logs, config.logging);
+  if (initMode) {
+    // The kernel starts PID 1 with 1024 descriptors: too few for the API's connection limits.
+    await raiseNoFileLimit()
+      .then((l) => log.info(l, "RLIMIT_NOFILE raised"))
+      .catch((err: unknown) => log.warn({ err: toBasaltError(err).message }, "cannot raise RLIMIT_NOFILE"));
+  }
+  const security = await createApiSecurity(config, log);
   const host: Host = initMode
     ? { ...linuxHost(), reboot: () => powerAction("reboot"), powerOff: () => powerAction("poweroff") }
     : linuxHost();
@@ -88,12 +97,15 @@ async function main(argv: string[]): Promise<void> {
     events.publish("daemon", "basaltd", `stopping: ${why}`);
     server.close();
     await supervisor.stopAll();
+    await security.close();
   };
   const ctx: DaemonContext = {
     config,
     host,
     events,
     supervisor,
+    audit: security.audit,
+    limits: security.limits,
     async power(action) {
       await stop(action);
       await (action === "reboot" ? host.reboot() : host.powerOff()).catch((err: Error) =>
@@ -116,7 +128,7 @@ async function main(argv: string[]): Promise<void> {
     }
   }
 
-  const server = await startApiServer(ctx, log);
+  const server = await startApiServer(ctx, log, security);
   log.info(
     { listen: config.api.listen, node: config.node.name, mode: config.node.mode, version: basaltVersion },
     "node API listening",

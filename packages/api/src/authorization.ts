@@ -41,6 +41,8 @@ export const authorizationTable: Readonly<Record<string, readonly Role[]>> = {
   "basalt.machine.v1.UpgradeService/UpgradeUpload": admin,
   "basalt.machine.v1.UpgradeService/Rollback": admin,
   "basalt.machine.v1.UpgradeService/UpgradeStatus": read,
+  // The audit trail names every client and what it was refused: admins only.
+  "basalt.machine.v1.AuditService/Audit": admin,
 };
 
 export type Decision =

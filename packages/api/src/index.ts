@@ -13,6 +13,7 @@ export {
   fromConnectError,
   toConnectError,
 } from "./connect-errors.ts";
+export * from "./gen/basalt/machine/v1/audit_pb.ts";
 export * from "./gen/basalt/machine/v1/events_pb.ts";
 export * from "./gen/basalt/machine/v1/files_pb.ts";
 export * from "./gen/basalt/machine/v1/lifecycle_pb.ts";

@@ -1,6 +1,8 @@
 import { fromConnectError } from "@basalt/api";
 import { BasaltError } from "@basalt/machinery";
 import { ConnectError } from "@connectrpc/connect";
+import { checkClientCertificate } from "./certificate-check.ts";
+import type { TlsMaterial } from "./transport.ts";
 
 /** The innermost error code (ECONNREFUSED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, ...) of a failed call. */
 function rootCode(err: unknown): string | undefined {
@@ -18,9 +20,38 @@ function rootCode(err: unknown): string | undefined {
  * the node's certificate not matching our CA, the server refusing our certificate, or the server's
  * own error with its hint.
  */
-export function explainCallError(err: unknown, endpoint: string): BasaltError {
+export function explainCallError(err: unknown, endpoint: string, tls?: Partial<TlsMaterial>): BasaltError {
   if (err instanceof BasaltError) return err;
   const code = rootCode(err);
+  // A node drops a client whose certificate it does not accept right after the TLS handshake,
+  // without a reason: the call dies as a reset or a cancelled stream. Our own certificate says why.
+  const dropped =
+    code === "ECONNRESET" ||
+    code === "ERR_HTTP2_SESSION_ERROR" ||
+    code === "ERR_HTTP2_STREAM_CANCEL" ||
+    /closed with error code (CANCEL|REFUSED_STREAM)|socket hang up|ECONNRESET|tlsv13 alert certificate required/i.test(
+      String((err as Error)?.message ?? ""),
+    );
+  if (dropped && tls) {
+    const local = checkClientCertificate(tls);
+    if (local) return local;
+    if (/closed with error code CANCEL/.test(String((err as Error)?.message ?? ""))) {
+      return new BasaltError(
+        "unauthenticated",
+        `node ${endpoint} closed the connection after the TLS handshake: it does not accept this client certificate`,
+        { hint: "does the node trust this cluster's CA? use the client config generated with its secrets" },
+      );
+    }
+  }
+  if (/ENHANCE_YOUR_CALM/.test(String((err as Error)?.message ?? ""))) {
+    return new BasaltError(
+      "resource_exhausted",
+      `node ${endpoint} refused the connection: too many from this client`,
+      {
+        hint: "close other basaltctl sessions or streams to this node, then retry",
+      },
+    );
+  }
   switch (code) {
     case "ECONNREFUSED":
       return new BasaltError("unavailable", `node ${endpoint} unreachable: connection refused`, {

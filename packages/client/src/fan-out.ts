@@ -1,5 +1,6 @@
 import type { BasaltError } from "@basalt/machinery";
 import { explainCallError } from "./client-errors.ts";
+import type { TlsMaterial } from "./transport.ts";
 
 export interface Target {
   /** The name shown with every answer (node name, or the address when it has none). */
@@ -19,7 +20,7 @@ export type NodeResult<T> =
 export async function* fanOut<T>(
   targets: readonly Target[],
   call: (target: Target) => Promise<T> | AsyncIterable<T>,
-  options: { concurrency: number },
+  options: { concurrency: number; tls?: Partial<TlsMaterial> },
 ): AsyncGenerator<NodeResult<T>> {
   const results: NodeResult<T>[] = [];
   let wake: (() => void) | undefined;
@@ -44,7 +45,7 @@ export async function* fanOut<T>(
         push({ node: target.node, value: await answer });
       }
     } catch (err) {
-      push({ node: target.node, error: explainCallError(err, target.endpoint) });
+      push({ node: target.node, error: explainCallError(err, target.endpoint, options.tls) });
     }
   };
 

@@ -1,3 +1,4 @@
+export { checkClientCertificate } from "./certificate-check.ts";
 export { explainCallError } from "./client-errors.ts";
 export {
   fanOut,

@@ -1,5 +1,6 @@
 import type { Command } from "../cli/command.ts";
 import { genCommands } from "./gen/gen.ts";
+import { auditCommands } from "./node/audit.ts";
 import { infoCommands } from "./node/info.ts";
 import { networkCommands } from "./node/network.ts";
 import { powerCommands } from "./node/power.ts";
@@ -15,6 +16,7 @@ export const commands: Command[] = [
   ...streamCommands,
   ...powerCommands,
   ...upgradeCommands,
+  ...auditCommands,
   ...genCommands,
   ...rolloutCommands,
 ];

@@ -16,6 +16,15 @@ export interface Peer {
   commonName: string;
   organizations: string[];
   validTo: string;
+  /** Certificate serial number (hex), "" without a certificate. */
+  serial?: string;
+  /** validTo as ms since epoch (NaN without a certificate). */
+  validToMs?: number;
+}
+
+/** What limits and the audit trail key a client by: its certificate (serial), else its address. */
+export function peerId(peer: Peer | undefined): string {
+  return peer?.serial ? `serial:${peer.serial}` : `address:${peer?.address ?? ""}`;
 }
 
 export const peerKey = createContextKey<Peer | undefined>(undefined, { description: "TLS peer" });
@@ -29,14 +38,20 @@ export function peerOf(req: NodeServerRequest): Peer | undefined {
   const socket = (stream?.session?.socket ?? req.socket) as TLSSocket | undefined;
   if (!socket || typeof socket.getPeerCertificate !== "function") return undefined;
   const key = (stream?.session ?? socket) as object;
-  const known = peers.get(key);
+  const known = peers.get(key) ?? peers.get(socket);
   if (known) return known;
   const peer = readPeer(socket);
   peers.set(key, peer);
   return peer;
 }
 
-function readPeer(socket: TLSSocket): Peer {
+/** Remembers the peer read at connection time for the calls that follow on that socket. */
+export function rememberPeer(socket: TLSSocket, peer: Peer): void {
+  peers.set(socket, peer);
+}
+
+/** Reads who is on the other end of a TLS socket (decodes its certificate: call once per connection). */
+export function readPeer(socket: TLSSocket): Peer {
   const cert = socket.getPeerCertificate();
   const hasCertificate = !!cert && Object.keys(cert).length > 0;
   const o = hasCertificate ? cert.subject?.O : undefined;
@@ -49,5 +64,7 @@ function readPeer(socket: TLSSocket): Peer {
     commonName: Array.isArray(cn) ? cn.join(",") : (cn ?? ""),
     organizations: o === undefined ? [] : Array.isArray(o) ? o : [o],
     validTo: hasCertificate ? cert.valid_to : "",
+    serial: hasCertificate ? (cert.serialNumber ?? "") : "",
+    validToMs: hasCertificate ? Date.parse(cert.valid_to) : Number.NaN,
   };
 }

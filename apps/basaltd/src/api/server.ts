@@ -6,6 +6,7 @@ import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type { DaemonContext } from "../daemon-context.ts";
+import { auditService } from "../handlers/audit-handler.ts";
 import { eventService } from "../handlers/event-handler.ts";
 import { fileService } from "../handlers/file-handler.ts";
 import { lifecycleService } from "../handlers/lifecycle-handler.ts";
@@ -14,7 +15,10 @@ import { networkService } from "../handlers/network-handler.ts";
 import { nodeService } from "../handlers/node-handler.ts";
 import { supervisorService } from "../handlers/supervisor-handler.ts";
 import { upgradeService } from "../handlers/upgrade-handler.ts";
-import { gateInterceptor } from "./interceptors.ts";
+import type { ApiSecurity } from "./api-security.ts";
+import { guardConnections } from "./connection-guard.ts";
+import { gateInterceptor, requestGate } from "./interceptors.ts";
+import { serveMetrics } from "./metrics-route.ts";
 import { peerKey, peerOf } from "./peer.ts";
 
 /** Requests larger than this are refused before they reach a handler. */
@@ -22,7 +26,7 @@ export const maxRequestBytes = 1024 * 1024;
 
 export function routes(ctx: DaemonContext) {
   return (router: ConnectRouter) => {
-    const [node, network, supervisor, logs, files, events, lifecycle, upgrade] = allServices;
+    const [node, network, supervisor, logs, files, events, lifecycle, upgrade, audit] = allServices;
     router.service(node, nodeService(ctx));
     router.service(network, networkService(ctx));
     router.service(supervisor, supervisorService(ctx));
@@ -31,21 +35,31 @@ export function routes(ctx: DaemonContext) {
     router.service(events, eventService(ctx));
     router.service(lifecycle, lifecycleService(ctx));
     router.service(upgrade, upgradeService(ctx));
+    router.service(audit, auditService(ctx));
   };
 }
 
 /**
  * The node API: gRPC, gRPC-Web and Connect on one TLS port (HTTP/2, HTTP/1.1 too for curl and
- * browsers). Client certificates are requested but checked by the gate interceptor rather than the
- * handshake, so a client with a bad certificate is told exactly what is wrong.
+ * browsers), and GET /metrics for Prometheus. Client certificates are checked when the handshake
+ * ends (connection guard): a client without a valid one is dropped before any request is read;
+ * basaltctl explains why from its own certificate. Every call then passes the request gate
+ * (roles, authorization table, limits, audit record) before its body is read.
  */
-export async function startApiServer(ctx: DaemonContext, log: Logger): Promise<Http2SecureServer> {
+export async function startApiServer(
+  ctx: DaemonContext,
+  log: Logger,
+  security: ApiSecurity,
+): Promise<Http2SecureServer> {
+  const gate = { audit: security.audit, metrics: security.metrics, limits: security.limits };
   const handler = connectNodeAdapter({
     routes: routes(ctx),
-    interceptors: [gateInterceptor(log)],
+    requestGate: requestGate(gate),
+    interceptors: [gateInterceptor(gate)],
     readMaxBytes: maxRequestBytes,
     contextValues: (req) => createContextValues().set(peerKey, peerOf(req)),
   });
+  const limits = ctx.config.api.limits;
   const server = createSecureServer(
     {
       allowHTTP1: true,
@@ -53,11 +67,25 @@ export async function startApiServer(ctx: DaemonContext, log: Logger): Promise<H
       cert: ctx.config.api.cert,
       key: ctx.config.api.key,
       requestCert: true,
+      // The connection guard drops unauthorized peers itself, right after the handshake, so it can
+      // count them by reason (Node's own rejection would not say why).
       rejectUnauthorized: false,
       minVersion: "TLSv1.3",
+      handshakeTimeout: limits.handshakeTimeoutMs,
+      settings: { maxConcurrentStreams: 100 },
     },
-    handler,
+    (req, res) => {
+      if (req.url === "/metrics") return void serveMetrics(req, res, gate);
+      handler(req, res);
+    },
   );
+  server.maxConnections = limits.connections;
+  guardConnections(server, {
+    connections: security.limits.connections,
+    sampler: security.sampler,
+    metrics: security.metrics,
+    log,
+  });
   const { host, port } = splitListen(ctx.config.api.listen);
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) =>

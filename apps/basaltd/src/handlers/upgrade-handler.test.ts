@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { UpgradeService } from "@basalt/api";
+import { toConnectError, UpgradeService } from "@basalt/api";
 import { explainCallError } from "@basalt/client";
 import {
   type BundleManifest,
@@ -20,7 +20,6 @@ import { createClient, createRouterTransport, type Interceptor } from "@connectr
 import pino from "pino";
 import { espDirectory } from "../adapters/linux/esp-dir.ts";
 import { slotBlockDevices } from "../adapters/linux/slot-block-devices.ts";
-import { gateInterceptor } from "../api/interceptors.ts";
 import type { Peer } from "../api/peer.ts";
 import { peerKey } from "../api/peer.ts";
 import type { DaemonContext } from "../daemon-context.ts";
@@ -150,6 +149,24 @@ function clientFor(ctx: DaemonContext, role: "os:admin" | "os:reader") {
     organizations: [role],
     validTo: "",
   };
+  // The real gate needs the server's request gate; here only its error normalization matters.
+  const normalizeErrors: Interceptor = (next) => async (req) => {
+    const res = await next(req).catch((err: unknown) => {
+      throw toConnectError(err);
+    });
+    if (!res.stream) return res;
+    const inner = res.message;
+    return {
+      ...res,
+      message: (async function* () {
+        try {
+          yield* inner;
+        } catch (err) {
+          throw toConnectError(err);
+        }
+      })(),
+    };
+  };
   const asPeer: Interceptor = (next) => (req) => {
     req.contextValues.set(peerKey, peer);
     return next(req);
@@ -157,7 +174,7 @@ function clientFor(ctx: DaemonContext, role: "os:admin" | "os:reader") {
   return createClient(
     UpgradeService,
     createRouterTransport((router) => router.service(UpgradeService, upgradeService(ctx)), {
-      router: { interceptors: [asPeer, gateInterceptor(pino({ level: "silent" }))] },
+      router: { interceptors: [asPeer, normalizeErrors] },
     }),
   );
 }

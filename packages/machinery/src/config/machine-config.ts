@@ -72,6 +72,29 @@ export const machineConfigSchema = z.strictObject({
     ca: pem("CA certificate"),
     cert: pem("certificate"),
     key: pem("private key"),
+    /** How much of the node one client may hold; admins keep a reserve a flood of others cannot take. */
+    limits: z
+      .strictObject({
+        /** TCP connections in total, handshakes included. */
+        connections: z.number().int().min(8).max(65536).default(512),
+        /** Connections (and calls, follow streams, file reads) only admins may use once others hold the rest. */
+        adminReserve: z.number().int().min(1).default(16),
+        /** Authenticated connections per client certificate (admins: four times as many). */
+        connectionsPerPeer: z.number().int().min(1).default(16),
+        /** Calls in flight per client certificate, across its connections (admins: four times as many). */
+        callsPerPeer: z.number().int().min(1).default(32),
+        /** Calls in flight in total. */
+        calls: z.number().int().min(8).default(1024),
+        /** Followed log/dmesg/event/audit streams in total and per client certificate. */
+        followStreams: z.number().int().min(2).default(128),
+        followStreamsPerPeer: z.number().int().min(1).default(8),
+        /** File reads and listings in flight in total and per client certificate. */
+        fileReads: z.number().int().min(2).default(32),
+        fileReadsPerPeer: z.number().int().min(1).default(4),
+        /** A TLS handshake not finished in this time is dropped. */
+        handshakeTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
+      })
+      .prefault({}),
   }),
   network: z
     .strictObject({
@@ -88,6 +111,20 @@ export const machineConfigSchema = z.strictObject({
     .strictObject({
       logs: z.string().startsWith("/").default("/var/log/basalt"),
       run: z.string().startsWith("/").default("/run/basalt"),
+      /** The audit trail (on STATE in init mode); outside the logs so readers cannot read it as a file. */
+      audit: z.string().startsWith("/").default("/var/lib/basalt/audit"),
+    })
+    .prefault({}),
+  audit: z
+    .strictObject({
+      /** Size of one audit file before it rotates, and how many rotated files are kept. */
+      maxBytes: z
+        .number()
+        .int()
+        .min(64 * 1024)
+        .max(1024 * 1024 * 1024)
+        .default(16 * 1024 * 1024),
+      keep: z.number().int().min(1).max(50).default(8),
     })
     .prefault({}),
   logging: z

@@ -141,7 +141,11 @@ export const genCommands: Command[] = [
           api: { listen: node.endpoint, ca: secrets.ca.cert, cert: serving.cert, key: serving.key },
           ...(logsRoot
             ? {
-                paths: { logs: join(logsRoot, node.name, "log"), run: join(logsRoot, node.name, "run") },
+                paths: {
+                  logs: join(logsRoot, node.name, "log"),
+                  run: join(logsRoot, node.name, "run"),
+                  audit: join(logsRoot, node.name, "audit"),
+                },
                 files: { allow: ["/proc", "/sys", "/etc/os-release", join(logsRoot, node.name, "log")] },
               }
             : {}),

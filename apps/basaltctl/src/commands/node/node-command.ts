@@ -73,7 +73,7 @@ export function nodeCommand<S extends DescService, O extends DescMessage>(
           const input = spec.input ? spec.input(inv) : (request as MessageInitShape<DescMessage>);
           return fn(input, callOptions) as Promise<unknown> | AsyncIterable<unknown>;
         },
-        { concurrency: inv.global.concurrency },
+        { concurrency: inv.global.concurrency, tls: context },
       );
       return {
         kind: "nodes",
