@@ -18,6 +18,15 @@ export { KubeLeaseLock, type LeaseLock, type LeaseRecord } from "./leader-electi
 export { jitterFactor, type LeaderElectionOptions, resolveTiming } from "./leader-election/options.ts";
 export { type ListQuery, listAll, listPages } from "./list.ts";
 export { formatMicroTime, parseMicroTime } from "./micro-time.ts";
+export {
+  bootstrapWorkerGroup,
+  type NodeJoinObjects,
+  type NodeJoinOptions,
+  type NodeJoinResult,
+  nodeJoinObjects,
+  parseBootstrapToken,
+  prepareNodeJoin,
+} from "./node-join.ts";
 export { cordonNode, type NodePatch, patchNode, uncordonNode } from "./nodes.ts";
 export { deletePod } from "./pods.ts";
 export { type Cached, keyOf, Reflector, type ReflectorOptions } from "./reflector.ts";

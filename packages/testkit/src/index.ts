@@ -7,12 +7,14 @@ export { k8sBinDir, requiredBinaries } from "./bin-dir.ts";
 export type { Component } from "./component.ts";
 export {
   ControlPlane,
+  type ControlPlaneNetwork,
   type ControlPlaneOptions,
   firstServiceIp,
+  nodeJoinArgs,
   type StartupTimings,
   startControlPlane,
 } from "./control-plane.ts";
-export type { ControlPlanePorts } from "./control-plane-args.ts";
+export type { ControlPlanePorts, NodeJoinArgs } from "./control-plane-args.ts";
 export {
   createKwokNodes,
   isNodeReady,
@@ -31,6 +33,13 @@ export {
 export { simulationStagesYaml } from "./kwok-stages.ts";
 export { MemoryLeaseLock, SeverableLeaseLock } from "./lease-locks.ts";
 export { freePort, freePorts, httpsGet } from "./net.ts";
+export {
+  type NetnsCluster,
+  type NetnsClusterOptions,
+  type NetnsClusterVm,
+  type NetnsKubernetes,
+  startNetnsCluster,
+} from "./netns-cluster.ts";
 export { type ContractCase, type ContractSubject, nodeAgentContract } from "./node-agent-contract.ts";
 export { type NodeScaleResult, timeKwokNodes } from "./node-scale.ts";
 export { type UseControlPlaneOptions, useControlPlane } from "./node-test.ts";
