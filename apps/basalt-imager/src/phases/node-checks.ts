@@ -10,7 +10,7 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { BasaltError } from "@basalt/machinery";
-import { type BuildContext, need, type Phase } from "../build-context.ts";
+import { need, type Phase } from "../build-context.ts";
 import { parseNeeded, unresolvedNeeds } from "../elf-needs.ts";
 import { planModules } from "../kernel-modules.ts";
 import { walkTree } from "../tree.ts";
