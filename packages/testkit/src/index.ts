@@ -3,7 +3,7 @@
  * checks). A real Kubernetes control plane on loopback, kwok and its stages, the SIMULATED nodes'
  * side of an upgrade, the node-agent contract suite, in-memory Lease locks, ports and waits.
  */
-export { k8sBinDir, requiredBinaries } from "./bin-dir.ts";
+export { k8sBinDir, type NodeComponent, nodeComponentDirs, repoRoot, requiredBinaries } from "./bin-dir.ts";
 export type { Component } from "./component.ts";
 export {
   ControlPlane,

@@ -1,10 +1,12 @@
 import type { Phase } from "../build-context.ts";
 import { writeUpdateBundle } from "./bundle.ts";
+import { addComponents } from "./components.ts";
 import { downloadPackages, extractPackages } from "./debian-packages.ts";
 import { buildDisk } from "./disk.ts";
 import { checkHostTools } from "./host-tools.ts";
 import { buildInitramfs } from "./initramfs.ts";
 import { writeManifest } from "./manifest.ts";
+import { checkElfNeeds, checkKernelModules } from "./node-checks.ts";
 import { buildRootImage } from "./root-image.ts";
 import { checkRootPolicy, shapeRoot } from "./root-tree.ts";
 import { addRuntime } from "./runtime.ts";
@@ -17,6 +19,9 @@ export const buildPhases: readonly Phase[] = [
   extractPackages,
   shapeRoot,
   addRuntime,
+  addComponents,
+  checkKernelModules,
+  checkElfNeeds,
   checkRootPolicy,
   buildRootImage,
   buildInitramfs,
