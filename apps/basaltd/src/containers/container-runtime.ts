@@ -1,4 +1,5 @@
 import { type Client, createClient, type Interceptor } from "@connectrpc/connect";
+import { toConnectError } from "@basalt/api";
 import { cri } from "@basalt/api/cri";
 import { unixGrpcTransport } from "../adapters/linux/unix-grpc-transport.ts";
 import { runtimeError } from "./runtime-errors.ts";
@@ -11,7 +12,11 @@ export interface ContainerRuntime {
   close(): void;
 }
 
-/** Turns every containerd error (also one in the middle of a stream) into a BasaltError. */
+/**
+ * Turns every containerd error (also one in the middle of a stream) into one that says what failed
+ * and what to do. Interceptors must throw ConnectErrors (the client wraps anything else as
+ * "unknown"), so the BasaltError travels as one; `fromConnectError` gets it back.
+ */
 export function explainErrors(socket: string): Interceptor {
   return (next) => async (req) => {
     const what = `${req.service.typeName}/${req.method.name}`;
@@ -25,12 +30,12 @@ export function explainErrors(socket: string): Interceptor {
           try {
             yield* messages;
           } catch (err) {
-            throw runtimeError(err, socket, what);
+            throw toConnectError(runtimeError(err, socket, what));
           }
         })(),
       };
     } catch (err) {
-      throw runtimeError(err, socket, what);
+      throw toConnectError(runtimeError(err, socket, what));
     }
   };
 }

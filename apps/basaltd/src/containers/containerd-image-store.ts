@@ -6,6 +6,7 @@ import {
   containerdLeases,
   containerdSnapshots,
 } from "@basalt/api/cri";
+import { fromConnectError } from "@basalt/api";
 import { BasaltError } from "@basalt/machinery";
 import { unixGrpcTransport } from "../adapters/linux/unix-grpc-transport.ts";
 import { explainErrors } from "./container-runtime.ts";
@@ -48,7 +49,7 @@ export function containerdImageStore(
   const diff = createClient(containerdDiff.Diff, transport);
   const images = createClient(containerdImages.Images, transport);
   const leases = createClient(containerdLeases.Leases, transport);
-  const isCode = (err: unknown, code: string) => err instanceof BasaltError && err.code === code;
+  const isCode = (err: unknown, code: string) => fromConnectError(err).code === code;
 
   return {
     snapshotter,

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { BasaltError } from "@basalt/machinery";
+import { ConnectError } from "@connectrpc/connect";
 import { extract } from "tar-stream";
 
 /** Where the reader puts the blobs it finds: the part of an image store it needs. */
