@@ -18,9 +18,9 @@ const sha256 = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).diges
 export async function tarBytes(entries: LayerFile[]): Promise<Buffer> {
   const p = pack();
   const chunks: Buffer[] = [];
-  p.on("data", (c: Buffer) => chunks.push(c));
+  p.on("data", (c: unknown) => void chunks.push(c as Buffer));
   const done = new Promise((resolve, reject) => {
-    p.on("end", resolve);
+    p.on("end", () => resolve(undefined));
     p.on("error", reject);
   });
   const mtime = new Date(0);

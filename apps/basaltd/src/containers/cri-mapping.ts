@@ -105,7 +105,10 @@ export function containerStat(
 }
 
 /** Does this pod pass the selector? */
-export function podMatches(pod: Plain<PodInfo>, selector: Partial<PodSelector> | undefined): boolean {
+export function podMatches(
+  pod: Pick<PodInfo, "kubernetes" | "namespace" | "name">,
+  selector: Partial<PodSelector> | undefined,
+): boolean {
   if (!selector) return true;
   if (selector.kubernetesOnly && !pod.kubernetes) return false;
   if (selector.namespace && pod.namespace !== selector.namespace) return false;
