@@ -129,7 +129,7 @@ export async function readImageArchive(
   } catch (err) {
     tar.destroy();
     input.destroy();
-    if (err instanceof BasaltError) throw err;
+    if (err instanceof BasaltError || err instanceof ConnectError) throw err;
     throw new BasaltError(
       "invalid_argument",
       `the upload is not a readable tar archive: ${(err as Error).message}`,
