@@ -46,7 +46,7 @@ function container(over: MessageInitShape<typeof cri.ContainerSchema> & { id: st
     state: cri.ContainerState.CONTAINER_RUNNING,
     createdAt: t0,
     ...over,
-  });
+  } as MessageInitShape<typeof cri.ContainerSchema>);
 }
 
 test("pods: namespace, name, state, kubelet-made or not, nanosecond times", () => {
