@@ -155,6 +155,11 @@ test("image import streams archives to containerd; pinned and named as CRI sees 
     list.every((i) => Number(i.size) > 1_000_000),
     "busybox is in every image",
   );
+  // The CRI plugin's labels on containerd's records: managed, and pinned only when asked.
+  const pinned = (await crt.records.get({ name: pauseImage })).image?.labels;
+  assert.deepEqual(pinned, { "io.cri-containerd.image": "managed", "io.cri-containerd.pinned": "pinned" });
+  const unpinned = (await crt.records.get({ name: appImage })).image?.labels;
+  assert.deepEqual(unpinned, { "io.cri-containerd.image": "managed" });
   // CRI resolves the imported image by name: the sandbox image is there before any pod runs.
   const status = await crt.images.imageStatus({ image: { image: pauseImage } });
   assert.equal(status.image?.repoTags[0], pauseImage);
