@@ -1,4 +1,5 @@
 import { AuditService } from "./gen/basalt/machine/v1/audit_pb.ts";
+import { ContainerService } from "./gen/basalt/machine/v1/containers_pb.ts";
 import { EventService } from "./gen/basalt/machine/v1/events_pb.ts";
 import { FileService } from "./gen/basalt/machine/v1/files_pb.ts";
 import { LifecycleService } from "./gen/basalt/machine/v1/lifecycle_pb.ts";
@@ -19,4 +20,5 @@ export const allServices = [
   LifecycleService,
   UpgradeService,
   AuditService,
+  ContainerService,
 ] as const;

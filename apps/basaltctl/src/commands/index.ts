@@ -1,6 +1,7 @@
 import type { Command } from "../cli/command.ts";
 import { genCommands } from "./gen/gen.ts";
 import { auditCommands } from "./node/audit.ts";
+import { containerCommands, withPodLogs } from "./node/containers.ts";
 import { infoCommands } from "./node/info.ts";
 import { networkCommands } from "./node/network.ts";
 import { powerCommands } from "./node/power.ts";
@@ -13,10 +14,11 @@ export const commands: Command[] = [
   ...infoCommands,
   ...networkCommands,
   ...serviceCommands,
-  ...streamCommands,
+  ...streamCommands.map(withPodLogs),
   ...powerCommands,
   ...upgradeCommands,
   ...auditCommands,
+  ...containerCommands,
   ...genCommands,
   ...rolloutCommands,
 ];

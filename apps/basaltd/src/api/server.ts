@@ -7,6 +7,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type { DaemonContext } from "../daemon-context.ts";
 import { auditService } from "../handlers/audit-handler.ts";
+import { containerService } from "../handlers/container-handler.ts";
 import { eventService } from "../handlers/event-handler.ts";
 import { fileService } from "../handlers/file-handler.ts";
 import { lifecycleService } from "../handlers/lifecycle-handler.ts";
@@ -26,7 +27,8 @@ export const maxRequestBytes = 1024 * 1024;
 
 export function routes(ctx: DaemonContext) {
   return (router: ConnectRouter) => {
-    const [node, network, supervisor, logs, files, events, lifecycle, upgrade, audit] = allServices;
+    const [node, network, supervisor, logs, files, events, lifecycle, upgrade, audit, containers] =
+      allServices;
     router.service(node, nodeService(ctx));
     router.service(network, networkService(ctx));
     router.service(supervisor, supervisorService(ctx));
@@ -36,6 +38,7 @@ export function routes(ctx: DaemonContext) {
     router.service(lifecycle, lifecycleService(ctx));
     router.service(upgrade, upgradeService(ctx));
     router.service(audit, auditService(ctx));
+    router.service(containers, containerService(ctx));
   };
 }
 

@@ -74,3 +74,12 @@ test("logging.maxBytes has an upper bound", () => {
   );
   assert.equal(parseMachineConfig(`${valid}\nlogging: { maxBytes: 1048576 }\n`).logging.maxBytes, 1048576);
 });
+
+test("containers: containerd's default socket and snapshotter; a relative socket is refused", () => {
+  const c = parseMachineConfig(valid);
+  assert.deepEqual(c.containers, { socket: "/run/containerd/containerd.sock", snapshotter: "overlayfs" });
+  assert.throws(
+    () => parseMachineConfig(`${valid}\ncontainers: { socket: run/containerd.sock }\n`),
+    /containers\.socket/,
+  );
+});
