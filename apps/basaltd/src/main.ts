@@ -17,6 +17,7 @@ import type { Host } from "./host.ts";
 import { bootStatusLines } from "./init/boot-status.ts";
 import { runBoot } from "./init/run-boot.ts";
 import { createLogger } from "./logger.ts";
+import { publishLogTrouble } from "./supervisor/rotating-log.ts";
 import { Supervisor } from "./supervisor/supervisor.ts";
 import { guardBoot } from "./update/boot-guard.ts";
 import { nodeHealth } from "./update/node-health.ts";
@@ -72,11 +73,11 @@ async function main(argv: string[]): Promise<void> {
     config = readConfigFile(values.config);
     configSource = values.config;
   }
-  const log = createLogger(config.paths.logs, config.logging);
+  const events = new EventBus();
+  const log = createLogger(config.paths.logs, { ...config.logging, onTrouble: publishLogTrouble(events) });
   const host: Host = initMode
     ? { ...linuxHost(), reboot: () => powerAction("reboot"), powerOff: () => powerAction("poweroff") }
     : linuxHost();
-  const events = new EventBus();
   const supervisor = new Supervisor(config, { host, events });
 
   let stopping = false;

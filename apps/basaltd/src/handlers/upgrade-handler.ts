@@ -10,20 +10,10 @@ import { installBundle } from "../update/upgrade-engine.ts";
 import type { UpgradeProgress } from "../update/update-ports.ts";
 import type { UpdateSystem } from "../update/update-system.ts";
 import { AsyncQueue } from "../events/async-queue.ts";
-import { authenticate } from "../api/authenticate.ts";
-import { peerKey } from "../api/peer.ts";
-import { mayReadSecrets, redactUrl, redactUrlsIn } from "../redact.ts";
+import { callerMaySeeSecrets } from "../api/caller.ts";
+import { redactUrl, redactUrlsIn } from "../redact.ts";
 import { bundleSizeLimit, downloadBundle } from "../update/bundle-download.ts";
 import { updateUpgradeState, withRolledBackFrom, withSecurityFloor } from "../update/upgrade-state.ts";
-
-/** The caller's roles, for what it may see; none when unauthenticated (the gate refuses those anyway). */
-function callerMaySeeSecrets(call: HandlerContext): boolean {
-  try {
-    return mayReadSecrets(authenticate(call.values.get(peerKey)));
-  } catch {
-    return false;
-  }
-}
 
 interface RunningUpgrade {
   what: string;
