@@ -14,7 +14,8 @@ import {
   parseProcStat,
 } from "../node-info/proc-parsers.ts";
 
-const big = (n: number) => BigInt(Math.max(0, Math.trunc(n)));
+// Parsed from text a process controls (its name is in /proc/<pid>/stat): never let NaN reach BigInt.
+const big = (n: number) => BigInt(Number.isFinite(n) ? Math.max(0, Math.trunc(n)) : 0);
 
 /** Bounds of the /proc walk: a node with more processes is answered with the first ones. */
 export const maxProcesses = 16_384;
