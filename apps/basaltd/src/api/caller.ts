@@ -4,8 +4,8 @@ import { authenticate } from "./authenticate.ts";
 import { peerKey } from "./peer.ts";
 
 /**
- * Whether the caller may see secrets (argv, URL query strings): operators and admins may, readers
- * may not. Unauthenticated callers never reach a handler (the gate refuses them); they see nothing.
+ * Whether the caller may see secrets (argv, URL query strings): admins may, operators and
+ * readers may not. Unauthenticated callers never reach a handler (the gate refuses them); they see nothing.
  */
 export function callerMaySeeSecrets(call: HandlerContext): boolean {
   try {
