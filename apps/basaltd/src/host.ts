@@ -41,7 +41,8 @@ export interface OpenedPath {
 }
 
 export interface Host {
-  readText(path: string): Promise<string>;
+  /** A file's text; with `maxBytes`, only its first `maxBytes` bytes (for files of unbounded size). */
+  readText(path: string, maxBytes?: number): Promise<string>;
   realpath(path: string): Promise<string>;
   /** Opens `path` with O_NONBLOCK | O_NOFOLLOW (O_DIRECTORY for "dir") and fstats the descriptor. */
   openPath(path: string, want: "file" | "dir"): Promise<OpenedPath>;

@@ -1,11 +1,11 @@
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
-import { RotatingLog } from "./supervisor/rotating-log.ts";
+import { type LogTrouble, RotatingLog } from "./supervisor/rotating-log.ts";
 
 /** JSON logs to stdout and to `<logs>/basaltd.log` (rotated like every service log), so `basaltctl logs basaltd` works. */
 export function createLogger(
   logsDir: string,
-  rotation: { maxBytes: number; keep: number },
+  rotation: { maxBytes: number; keep: number; onTrouble?: (t: LogTrouble) => void },
   level = "info",
 ): Logger {
   const file = new RotatingLog(join(logsDir, "basaltd.log"), rotation);

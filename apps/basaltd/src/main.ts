@@ -22,6 +22,7 @@ import { espMountPoint } from "./init/boot-phases.ts";
 import { bootStatusLines } from "./init/boot-status.ts";
 import { runBoot } from "./init/run-boot.ts";
 import { createLogger } from "./logger.ts";
+import { publishLogTrouble } from "./supervisor/rotating-log.ts";
 import { Supervisor } from "./supervisor/supervisor.ts";
 import { guardBoot } from "./update/boot-guard.ts";
 import { nodeHealth } from "./update/node-health.ts";
@@ -75,7 +76,8 @@ async function main(argv: string[]): Promise<void> {
     config = readConfigFile(values.config);
     configSource = values.config;
   }
-  const log = createLogger(config.paths.logs, config.logging);
+  const events = new EventBus();
+  const log = createLogger(config.paths.logs, { ...config.logging, onTrouble: publishLogTrouble(events) });
   if (initMode) {
     // The kernel starts PID 1 with 1024 descriptors: too few for the API's connection limits.
     await raiseNoFileLimit()
@@ -86,7 +88,6 @@ async function main(argv: string[]): Promise<void> {
   const host: Host = initMode
     ? { ...linuxHost(), reboot: () => powerAction("reboot"), powerOff: () => powerAction("poweroff") }
     : linuxHost();
-  const events = new EventBus();
   const supervisor = new Supervisor(config, { host, events });
 
   let stopping = false;

@@ -22,5 +22,6 @@ test("URLs lose query, fragment and credentials", () => {
 
 test("who may read secrets", () => {
   assert.equal(mayReadSecrets(["os:reader"]), false);
+  assert.equal(mayReadSecrets(["os:operator"]), false);
   assert.equal(mayReadSecrets(["os:admin"]), true);
 });

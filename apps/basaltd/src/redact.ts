@@ -2,11 +2,11 @@ import type { Role } from "@basalt/machinery";
 
 /**
  * What readers may not see. Command lines often carry tokens and passwords (`--token=…`), and a
- * bundle URL may carry a signed query string or credentials; readers get the shape, admins (and
- * operators) the whole text.
+ * bundle URL may carry a signed query string or credentials; readers and operators get the shape,
+ * admins the whole text.
  */
 export function mayReadSecrets(roles: readonly Role[]): boolean {
-  return roles.includes("os:admin") || roles.includes("os:operator");
+  return roles.includes("os:admin");
 }
 
 /** The program alone, with a count of what was hidden: `/usr/bin/etcd (12 arguments hidden)`. */

@@ -15,7 +15,10 @@ const deniedPatterns: readonly RegExp[] = [
   /^\/sys\/bus\/pci\/devices\/[^/]+\/(resource\d*(_wc)?|rom|config)$/,
 ];
 
-export type PathDecision = { allowed: true; path: string } | { allowed: false; reason: string };
+/** `malformed`: the request itself is wrong (empty, relative, NUL), as opposed to not allowed. */
+export type PathDecision =
+  | { allowed: true; path: string }
+  | { allowed: false; reason: string; malformed?: boolean };
 
 /** Whether `path` is one of the files the API never serves. */
 export function isDenied(path: string): boolean {
@@ -32,9 +35,10 @@ function inside(path: string, roots: readonly string[]): boolean {
  * by the machine config alone, so saying why reveals nothing about the host.
  */
 export function checkRequestedPath(path: string, roots: readonly string[]): PathDecision {
-  if (!path) return { allowed: false, reason: "a path is required" };
-  if (path.includes("\0")) return { allowed: false, reason: "the path contains a NUL byte" };
-  if (!path.startsWith("/")) return { allowed: false, reason: `"${path}" is not an absolute path` };
+  if (!path) return { allowed: false, reason: "a path is required", malformed: true };
+  if (path.includes("\0")) return { allowed: false, reason: "the path contains a NUL byte", malformed: true };
+  if (!path.startsWith("/"))
+    return { allowed: false, reason: `"${path}" is not an absolute path`, malformed: true };
   const normal = posix.normalize(path);
   if (!inside(normal, roots))
     return { allowed: false, reason: `"${path}" is outside the readable paths: ${roots.join(", ")}` };

@@ -30,7 +30,8 @@ export function fileService(ctx: DaemonContext): ServiceImpl<typeof FileService>
   async function openAllowed(requested: string, want: "file" | "dir"): Promise<OpenedPath> {
     const roots = ctx.config.files.allow;
     const first = checkRequestedPath(requested, roots);
-    if (!first.allowed) throw new BasaltError("permission_denied", first.reason);
+    if (!first.allowed)
+      throw new BasaltError(first.malformed ? "invalid_argument" : "permission_denied", first.reason);
     let opened: OpenedPath;
     try {
       const resolved = await ctx.host.realpath(first.path);

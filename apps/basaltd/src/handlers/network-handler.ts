@@ -9,9 +9,10 @@ const linkTypes: Record<string, string> = { "1": "ether", "772": "loopback", "65
 /** Links, addresses, routes and sockets as the kernel reports them. */
 export function networkService(ctx: DaemonContext): ServiceImpl<typeof NetworkService> {
   const { host } = ctx;
+  // /proc/net tables grow with the number of sockets: read at most this much of each.
   const read = (path: string) =>
     host
-      .readText(path)
+      .readText(path, 32 * 1024 * 1024)
       .then((s) => s.trim())
       .catch(() => "");
   return {
@@ -67,12 +68,23 @@ export function networkService(ctx: DaemonContext): ServiceImpl<typeof NetworkSe
   };
 }
 
-/** Socket inode → owning process, from the /proc/<pid>/fd links (what `netstat -p` does). */
-async function socketOwners(host: Host): Promise<Map<number, { pid: number; command: string }>> {
+/** Bounds of the /proc walk for socket owners: processes looked at, and descriptors in all. */
+export const socketWalkLimits = { processes: 16_384, descriptors: 262_144 };
+
+/**
+ * Socket inode → owning process, from the /proc/<pid>/fd links (what `netstat -p` does). The walk
+ * is bounded: past the limits, the remaining sockets are listed without an owner.
+ */
+export async function socketOwners(host: Host): Promise<Map<number, { pid: number; command: string }>> {
   const owners = new Map<number, { pid: number; command: string }>();
-  const pids = (await host.readDir("/proc")).filter((n) => /^\d+$/.test(n));
+  const pids = (await host.readDir("/proc"))
+    .filter((n) => /^\d+$/.test(n))
+    .slice(0, socketWalkLimits.processes);
+  let budget = socketWalkLimits.descriptors;
   for (const pid of pids) {
-    const fds = await host.readDir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+    if (budget <= 0) break;
+    const fds = (await host.readDir(`/proc/${pid}/fd`).catch(() => [] as string[])).slice(0, budget);
+    budget -= fds.length;
     let command: string | undefined;
     for (const fd of fds) {
       const target = await host.readLink(`/proc/${pid}/fd/${fd}`).catch(() => "");

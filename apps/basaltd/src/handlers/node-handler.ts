@@ -2,6 +2,7 @@ import type { NodeService } from "@basalt/api";
 import { basaltVersion } from "@basalt/machinery";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
+import { callerMaySeeSecrets } from "../api/caller.ts";
 import type { DaemonContext } from "../daemon-context.ts";
 import {
   parseCpuinfo,
@@ -11,9 +12,16 @@ import {
   parseOsRelease,
   parseProcStat,
 } from "../node-info/proc-parsers.ts";
+import { redactArgs } from "../redact.ts";
 import { readNodeStatus } from "./node-status.ts";
 
-const big = (n: number) => BigInt(Math.max(0, Math.trunc(n)));
+// Parsed from text a process controls (its name is in /proc/<pid>/stat): never let NaN reach BigInt.
+const big = (n: number) => BigInt(Number.isFinite(n) ? Math.max(0, Math.trunc(n)) : 0);
+
+/** Bounds of the /proc walk: a node with more processes is answered with the first ones. */
+export const maxProcesses = 16_384;
+/** A command line can be megabytes long; what the API shows of it is this much. */
+export const maxArgsBytes = 4096;
 
 /** Node information straight from /proc and /sys of the machine basaltd runs on. */
 export function nodeService(ctx: DaemonContext): ServiceImpl<typeof NodeService> {
@@ -54,18 +62,21 @@ export function nodeService(ctx: DaemonContext): ServiceImpl<typeof NodeService>
     async loadAvg() {
       return parseLoadavg(await host.readText("/proc/loadavg"));
     },
-    async processes() {
-      const pids = (await host.readDir("/proc")).filter((n) => /^\d+$/.test(n));
+    async processes(_req, call) {
+      const privileged = callerMaySeeSecrets(call);
+      const pids = (await host.readDir("/proc")).filter((n) => /^\d+$/.test(n)).slice(0, maxProcesses);
       const processes = [];
       for (const pid of pids) {
         // A process may exit between the listing and the read: skip it.
-        const stat = await host.readText(`/proc/${pid}/stat`).catch(() => undefined);
+        const stat = await host.readText(`/proc/${pid}/stat`, 4096).catch(() => undefined);
         if (!stat) continue;
         const p = parseProcStat(stat, host.pageSize, host.clockTicks);
-        const cmdline = await host.readText(`/proc/${pid}/cmdline`).catch(() => "");
+        const cmdline = await host.readText(`/proc/${pid}/cmdline`, maxArgsBytes).catch(() => "");
+        const args = cmdline.split("\0").filter(Boolean).join(" ");
         processes.push({
           ...p,
-          args: cmdline.split("\0").filter(Boolean).join(" "),
+          // Command lines carry tokens and passwords: readers see the program only.
+          args: privileged ? args : redactArgs(args),
           cpuTimeMs: big(p.cpuTimeMs),
           rssBytes: big(p.rssBytes),
           virtualBytes: big(p.virtualBytes),

@@ -2,11 +2,10 @@ import type { UpgradeService } from "@basalt/api";
 import { BasaltError } from "@basalt/machinery";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import { authenticate } from "../api/authenticate.ts";
-import { peerKey } from "../api/peer.ts";
+import { callerMaySeeSecrets } from "../api/caller.ts";
 import type { DaemonContext } from "../daemon-context.ts";
 import { AsyncQueue } from "../events/async-queue.ts";
-import { mayReadSecrets, redactUrl, redactUrlsIn } from "../redact.ts";
+import { redactUrl, redactUrlsIn } from "../redact.ts";
 import { bundleSizeLimit, downloadBundle } from "../update/bundle-download.ts";
 import { planRollback } from "../update/rollback.ts";
 import { readSlotEntries } from "../update/slot-entries.ts";
@@ -15,15 +14,6 @@ import type { UpgradeProgress } from "../update/update-ports.ts";
 import type { UpdateSystem } from "../update/update-system.ts";
 import { installBundle } from "../update/upgrade-engine.ts";
 import { updateUpgradeState, withRolledBackFrom, withSecurityFloor } from "../update/upgrade-state.ts";
-
-/** The caller's roles, for what it may see; none when unauthenticated (the gate refuses those anyway). */
-function callerMaySeeSecrets(call: HandlerContext): boolean {
-  try {
-    return mayReadSecrets(authenticate(call.values.get(peerKey)));
-  } catch {
-    return false;
-  }
-}
 
 interface RunningUpgrade {
   what: string;

@@ -120,7 +120,7 @@ export function ackErrno(answer: Buffer, seq: number): number | undefined {
     if (len < 16 || len > answer.length - off) break;
     if (answer.readUInt16LE(off + 4) === NLMSG_ERROR && answer.readUInt32LE(off + 8) === seq) {
       if (len < 20) break;
-      return -answer.readInt32LE(off + 16);
+      return -answer.readInt32LE(off + 16) || 0;
     }
     off += align4(len);
   }

@@ -2,6 +2,7 @@ import type { ServiceConfig } from "@basalt/machinery";
 import { BasaltError } from "@basalt/machinery";
 import type { EventBus } from "../events/event-bus.ts";
 import type { Host, SpawnedProcess } from "../host.ts";
+import { redactArgv } from "../redact.ts";
 import {
   type BackoffPolicy,
   crashesAfterRun,
@@ -22,7 +23,8 @@ export interface ServiceSnapshot {
   health: "healthy" | "unhealthy" | "unknown";
   healthMessage: string;
   since: Date;
-  events: { time: Date; state: string; message: string }[];
+  /** Recent transitions; `forReaders` is the message without secrets (argv) when it differs. */
+  events: { time: Date; state: string; message: string; forReaders?: string }[];
 }
 
 export interface RunnerDeps {
@@ -107,7 +109,9 @@ export class ServiceRunner {
   }
 
   #spawn(): void {
-    this.#transition("starting", `starting ${this.config.command.join(" ")}`);
+    this.#transition("starting", `starting ${this.config.command.join(" ")}`, {
+      forReaders: `starting ${redactArgv(this.config.command)}`,
+    });
     let proc: SpawnedProcess;
     try {
       proc = this.#deps.host.spawn(this.config.command, {
@@ -195,15 +199,25 @@ export class ServiceRunner {
     }
   }
 
-  #transition(state: ServiceState, message: string): void {
+  #transition(state: ServiceState, message: string, options: { forReaders?: string } = {}): void {
     this.#state = state;
     this.#since = new Date();
-    this.#record(state, message);
-    this.#deps.events.publish("service", this.config.name, `${state}: ${message}`);
+    this.#record(state, message, options.forReaders);
+    this.#deps.events.publish(
+      "service",
+      this.config.name,
+      `${state}: ${message}`,
+      options.forReaders === undefined ? {} : { forReaders: `${state}: ${options.forReaders}` },
+    );
   }
 
-  #record(state: string, message: string): void {
-    this.#events.push({ time: new Date(), state, message });
+  #record(state: string, message: string, forReaders?: string): void {
+    this.#events.push({
+      time: new Date(),
+      state,
+      message,
+      ...(forReaders === undefined ? {} : { forReaders }),
+    });
     if (this.#events.length > 20) this.#events.shift();
   }
 }

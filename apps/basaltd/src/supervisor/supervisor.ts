@@ -4,7 +4,7 @@ import { BasaltError } from "@basalt/machinery";
 import type { EventBus } from "../events/event-bus.ts";
 import type { Host } from "../host.ts";
 import type { BackoffPolicy } from "./backoff.ts";
-import { RotatingLog } from "./rotating-log.ts";
+import { publishLogTrouble, RotatingLog } from "./rotating-log.ts";
 import { ServiceRunner, type ServiceSnapshot, unknownService } from "./service-runner.ts";
 
 /** All services of the machine config, started in config order and stopped in reverse order. */
@@ -15,7 +15,10 @@ export class Supervisor {
   constructor(config: MachineConfig, deps: { host: Host; events: EventBus; backoff?: BackoffPolicy }) {
     const env = { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" };
     for (const service of config.services) {
-      const log = new RotatingLog(join(config.paths.logs, `${service.name}.log`), config.logging);
+      const log = new RotatingLog(join(config.paths.logs, `${service.name}.log`), {
+        ...config.logging,
+        onTrouble: publishLogTrouble(deps.events),
+      });
       this.#logs.push(log);
       this.#runners.set(service.name, new ServiceRunner(service, { ...deps, log, env }));
     }

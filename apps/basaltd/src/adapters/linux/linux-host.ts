@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readdir, readFile, readlink, realpath, statfs } from "node:fs/promises";
+import { open, readdir, readFile, readlink, realpath, statfs } from "node:fs/promises";
 import os from "node:os";
 import type { Host, SpawnedProcess, SpawnOptions } from "../../host.ts";
 import { trackChild } from "./child-registry.ts";
@@ -12,7 +12,8 @@ import { openPath } from "./open-path.ts";
  */
 export function linuxHost(): Host {
   return {
-    readText: (path) => readFile(path, "utf8"),
+    readText: (path, maxBytes) =>
+      maxBytes === undefined ? readFile(path, "utf8") : readHead(path, maxBytes),
     readDir: (path) => readdir(path),
     realpath: (path) => realpath(path),
     openPath,
@@ -47,6 +48,25 @@ export function linuxHost(): Host {
     reboot: () => runSystemctl("reboot"),
     powerOff: () => runSystemctl("poweroff"),
   };
+}
+
+/** The first `maxBytes` bytes of a file as text, read in chunks (most proc files are small). */
+async function readHead(path: string, maxBytes: number): Promise<string> {
+  const handle = await open(path, "r");
+  try {
+    const parts: Buffer[] = [];
+    let total = 0;
+    while (total < maxBytes) {
+      const buffer = Buffer.allocUnsafe(Math.min(64 * 1024, maxBytes - total));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      parts.push(buffer.subarray(0, bytesRead));
+      total += bytesRead;
+    }
+    return Buffer.concat(parts).toString("utf8");
+  } finally {
+    await handle.close();
+  }
 }
 
 function runSystemctl(verb: string): Promise<void> {
