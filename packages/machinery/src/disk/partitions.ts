@@ -19,7 +19,7 @@ export type PartitionRole = "ESP" | "ROOT-A" | "ROOT-B" | "STATE";
 export const partitionTypes = {
   esp: "c12a7328-f81f-11d2-ba4b-00a0c93ec93b",
   rootX86_64: "4f68bce3-e8cd-4db1-96e7-fbcaf984b709",
-  var: "4d21b016-b534-4feb-b7fc-1b5a5a1e6b3c",
+  var: "4d21b016-b534-45c2-a9fb-5c16e091fd2d",
 } as const;
 
 /**
