@@ -17,7 +17,20 @@ let fleet: LocalFleet;
 before(async () => {
   fleet = await LocalFleet.start({
     addresses: ["127.0.0.2"],
+    // The soak measures memory, not the per-certificate limits (api-limits.test.ts does): one reader
+    // certificate here stands for many clients, so its share is raised to the whole node's.
     configure: () => ({
+      // (merged into the generated api section: listen and PKI come from the fleet)
+      api: {
+        limits: {
+          connectionsPerPeer: 512,
+          callsPerPeer: 1024,
+          followStreams: 256,
+          followStreamsPerPeer: 256,
+          fileReads: 128,
+          fileReadsPerPeer: 128,
+        },
+      } as never,
       services: [
         {
           name: "worker",
