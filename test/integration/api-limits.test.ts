@@ -108,8 +108,13 @@ test(`${floodN} connections without a valid certificate: audit history intact, d
   const metrics = await fetchMetrics(n, "reader");
   const count = (reason: string) =>
     Number(new RegExp(`basalt_api_refusals_total\\{reason="${reason}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
-  assert.ok(count("tls_no_certificate") >= floodN / 2, metrics);
-  assert.ok(count("tls_expired") >= floodN / 2, metrics);
+  // Every flood connection was refused before a request was read: at the TLS layer by reason, or
+  // (when the connection limit was reached first, which depends on the machine's load) at TCP.
+  assert.ok(count("tls_no_certificate") > 0 && count("tls_expired") > 0, metrics);
+  assert.ok(
+    count("tls_no_certificate") + count("tls_expired") + count("limit_tcp") >= floodN * 0.99,
+    metrics,
+  );
   console.log(
     `flood: ${floodN} connections in ${seconds.toFixed(1)} s; basaltd RSS ${rssBefore} kB before, peak ${rssMax} kB; ` +
       `daemon log +${lines.length} lines (+${added.length} bytes); audit log +1 record, no rotation`,

@@ -43,7 +43,9 @@ export function explainCallError(err: unknown, endpoint: string, tls?: Partial<T
       );
     }
   }
-  if (/ENHANCE_YOUR_CALM/.test(String((err as Error)?.message ?? ""))) {
+  // HTTP/2 ENHANCE_YOUR_CALM (0xb): Node names it in a stream error, and gives only the number when
+  // the whole session is closed with it.
+  if (/ENHANCE_YOUR_CALM|closed with error code 11\b/.test(String((err as Error)?.message ?? ""))) {
     return new BasaltError(
       "resource_exhausted",
       `node ${endpoint} refused the connection: too many from this client`,

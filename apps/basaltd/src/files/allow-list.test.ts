@@ -56,3 +56,9 @@ test("opened paths: inside the roots, or the target of a path the allow-list nam
   assert.equal(checkOpenedPath("/var/log/basaltx/evil", "/var/log/basalt/x", roots).allowed, false);
   assert.equal(checkOpenedPath("/proc/kmsg", "/proc/self/fd/9", roots).allowed, false);
 });
+
+test("a path longer than PATH_MAX is malformed, and the answer does not echo it", () => {
+  const d = checkRequestedPath(`/proc/${"a".repeat(70_000)}`, ["/proc"]);
+  assert.equal(d.allowed, false);
+  assert.ok(!d.allowed && d.malformed && d.reason.length < 100, JSON.stringify(d).slice(0, 200));
+});

@@ -15,6 +15,9 @@ const deniedPatterns: readonly RegExp[] = [
   /^\/sys\/bus\/pci\/devices\/[^/]+\/(resource\d*(_wc)?|rom|config)$/,
 ];
 
+/** Linux's PATH_MAX. */
+export const maxPathBytes = 4096;
+
 /** `malformed`: the request itself is wrong (empty, relative, NUL), as opposed to not allowed. */
 export type PathDecision =
   | { allowed: true; path: string }
@@ -36,6 +39,9 @@ function inside(path: string, roots: readonly string[]): boolean {
  */
 export function checkRequestedPath(path: string, roots: readonly string[]): PathDecision {
   if (!path) return { allowed: false, reason: "a path is required", malformed: true };
+  // Linux's PATH_MAX: longer is never a file; say so without echoing it.
+  if (Buffer.byteLength(path) > maxPathBytes)
+    return { allowed: false, reason: `the path is longer than ${maxPathBytes} bytes`, malformed: true };
   if (path.includes("\0")) return { allowed: false, reason: "the path contains a NUL byte", malformed: true };
   if (!path.startsWith("/"))
     return { allowed: false, reason: `"${path}" is not an absolute path`, malformed: true };
