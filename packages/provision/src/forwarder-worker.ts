@@ -27,8 +27,8 @@ function pipe(socket: Socket, target: RelayTarget): void {
   dialRelay(socketPath, target).then(
     (upstream) => {
       upstream.on("error", () => socket.destroy());
-      upstream.on("close", () => socket.destroy());
-      socket.on("close", () => upstream.destroy());
+      upstream.on("close", (hadError) => (hadError ? socket.destroy() : socket.end()));
+      socket.on("close", (hadError) => (hadError ? upstream.destroy() : upstream.end()));
       socket.pipe(upstream);
       upstream.pipe(socket);
       socket.resume();

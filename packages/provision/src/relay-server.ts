@@ -57,8 +57,8 @@ function handle(client: Socket, allowed: readonly string[]): void {
       if (!connected) refuse(`${target.host}:${target.port}: ${err.message}`);
       else client.destroy();
     });
-    upstream.on("close", () => client.destroy());
-    client.on("close", () => upstream.destroy());
+    upstream.on("close", (hadError) => (hadError ? client.destroy() : client.end()));
+    client.on("close", (hadError) => (hadError ? upstream.destroy() : upstream.end()));
   };
   client.on("data", onData);
 }
