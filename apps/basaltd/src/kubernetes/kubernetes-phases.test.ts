@@ -116,7 +116,7 @@ test("Kubernetes comes up in dependency order: kernel, cgroups, files, container
   );
   assert.ok(at("sysctl net.ipv4.ip_forward=1") < at("cgroups"));
   assert.ok(at("cgroups") < at("start containerd"));
-  assert.ok(at("start containerd") < at("import /usr/share/basalt/images/pause.oci.tar"));
+  assert.ok(at("start containerd") < at("import /usr/share/basalt/images/pause-3.10.1.oci.tar"));
   assert.ok(at("import") < at("start kubelet"));
   assert.ok(at("start kubelet") < at("start kube-proxy"));
   assert.ok(node.log.includes("cgroups +cpuset +cpu +io +memory +pids"));

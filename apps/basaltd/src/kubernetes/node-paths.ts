@@ -36,7 +36,7 @@ export const kubeNodePaths: KubeNodePaths = {
   kubeletBin: "/usr/bin/kubelet",
   kubeProxyBin: "/usr/bin/kube-proxy",
   cniBinDir: "/usr/lib/cni",
-  pauseArchive: "/usr/share/basalt/images/pause.oci.tar",
+  pauseArchive: "/usr/share/basalt/images/pause-3.10.1.oci.tar",
   configDir: "/run/basalt/kubernetes",
   cniConfDir: "/run/basalt/kubernetes/cni/net.d",
   containerdRoot: "/var/lib/containerd",
