@@ -40,6 +40,16 @@ export const authorizationTable: Readonly<Record<string, readonly Role[]>> = {
   "basalt.machine.v1.UpgradeService/UpgradeUpload": admin,
   "basalt.machine.v1.UpgradeService/Rollback": admin,
   "basalt.machine.v1.UpgradeService/UpgradeStatus": read,
+  // Workloads are visible to readers; importing and removing images changes what the node can run
+  // (and a pinned image escapes kubelet's garbage collection), so it takes an operator, like
+  // restarting a service. It does not change what the node boots, so it is not admin-only.
+  "basalt.machine.v1.ContainerService/ListPods": read,
+  "basalt.machine.v1.ContainerService/ListContainers": read,
+  "basalt.machine.v1.ContainerService/ContainerLogs": read,
+  "basalt.machine.v1.ContainerService/ContainerStats": read,
+  "basalt.machine.v1.ContainerService/ListImages": read,
+  "basalt.machine.v1.ContainerService/ImportImage": operate,
+  "basalt.machine.v1.ContainerService/RemoveImage": operate,
 };
 
 export type Decision =

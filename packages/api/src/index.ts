@@ -1,4 +1,5 @@
 export * from "./authorization.ts";
+export * from "./gen/basalt/machine/v1/containers_pb.ts";
 export * from "./gen/basalt/machine/v1/events_pb.ts";
 export * from "./gen/basalt/machine/v1/files_pb.ts";
 export * from "./gen/basalt/machine/v1/lifecycle_pb.ts";

@@ -1,3 +1,4 @@
+import { ContainerService } from "./gen/basalt/machine/v1/containers_pb.ts";
 import { EventService } from "./gen/basalt/machine/v1/events_pb.ts";
 import { FileService } from "./gen/basalt/machine/v1/files_pb.ts";
 import { LifecycleService } from "./gen/basalt/machine/v1/lifecycle_pb.ts";
@@ -17,4 +18,5 @@ export const allServices = [
   EventService,
   LifecycleService,
   UpgradeService,
+  ContainerService,
 ] as const;

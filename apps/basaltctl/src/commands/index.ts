@@ -1,4 +1,5 @@
 import type { Command } from "../cli/command.ts";
+import { containerCommands, withPodLogs } from "./node/containers.ts";
 import { genCommands } from "./gen/gen.ts";
 import { infoCommands } from "./node/info.ts";
 import { networkCommands } from "./node/network.ts";
@@ -12,9 +13,10 @@ export const commands: Command[] = [
   ...infoCommands,
   ...networkCommands,
   ...serviceCommands,
-  ...streamCommands,
+  ...streamCommands.map(withPodLogs),
   ...powerCommands,
   ...upgradeCommands,
+  ...containerCommands,
   ...genCommands,
   ...rolloutCommands,
 ];

@@ -6,6 +6,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createContextValues } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { DaemonContext } from "../daemon-context.ts";
+import { containerService } from "../handlers/container-handler.ts";
 import { eventService } from "../handlers/event-handler.ts";
 import { fileService } from "../handlers/file-handler.ts";
 import { lifecycleService } from "../handlers/lifecycle-handler.ts";
@@ -22,7 +23,7 @@ export const maxRequestBytes = 1024 * 1024;
 
 export function routes(ctx: DaemonContext) {
   return (router: ConnectRouter) => {
-    const [node, network, supervisor, logs, files, events, lifecycle, upgrade] = allServices;
+    const [node, network, supervisor, logs, files, events, lifecycle, upgrade, containers] = allServices;
     router.service(node, nodeService(ctx));
     router.service(network, networkService(ctx));
     router.service(supervisor, supervisorService(ctx));
@@ -31,6 +32,7 @@ export function routes(ctx: DaemonContext) {
     router.service(events, eventService(ctx));
     router.service(lifecycle, lifecycleService(ctx));
     router.service(upgrade, upgradeService(ctx));
+    router.service(containers, containerService(ctx));
   };
 }
 

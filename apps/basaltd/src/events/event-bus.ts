@@ -3,7 +3,7 @@ import { AsyncQueue } from "./async-queue.ts";
 export interface NodeEvent {
   id: number;
   time: Date;
-  kind: "service" | "config" | "power" | "api" | "daemon" | "upgrade" | "kubernetes";
+  kind: "service" | "config" | "power" | "api" | "daemon" | "upgrade" | "image" | "kubernetes";
   subject: string;
   message: string;
 }

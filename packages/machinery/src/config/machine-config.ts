@@ -104,6 +104,17 @@ export const machineConfigSchema = z.strictObject({
       healthDeadlineSeconds: z.number().int().min(10).default(300),
     })
     .prefault({}),
+  containers: z
+    .strictObject({
+      /** containerd's gRPC socket: CRI for pods, containers and images, its own API for imports. */
+      socket: z.string().startsWith("/").default("/run/containerd/containerd.sock"),
+      /** The snapshotter images are unpacked into (CRI's default). */
+      snapshotter: z
+        .string()
+        .regex(/^[a-z0-9.-]+$/)
+        .default("overlayfs"),
+    })
+    .prefault({}),
   power: z
     .strictObject({
       /** Reboot and Shutdown refuse in agent mode unless this is true. */
