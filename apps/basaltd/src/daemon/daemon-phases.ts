@@ -170,7 +170,7 @@ export function kubernetesPhase(ctx: DaemonContext, log: Logger): string[] {
       start: (n) => ctx.supervisor.get(n).start(),
       snapshot: (n) => ctx.supervisor.get(n).snapshot(),
     },
-    images: pinnedImageImporter(kubeNodePaths.containerdSocket),
+    images: pinnedImageImporter(kubeNodePaths.containerdSocket, ctx.config.containers.snapshotter),
     joinCheck: checkBootstrapToken,
     report,
   }).catch((err: unknown) => report("basaltd", `Kubernetes start-up stopped: ${toBasaltError(err).message}`));

@@ -1,17 +1,22 @@
-import { BasaltError } from "@basalt/machinery";
+import { createReadStream } from "node:fs";
+import { containerdImageStore } from "../../containers/containerd-image-store.ts";
+import { importImageArchive } from "../../containers/image-import.ts";
 import type { PinnedImageImporter } from "../../kubernetes/kube-node-ports.ts";
 
 /**
- * The pinned-image importer on containerd's socket. Placeholder until the containerd image
- * importer lands: it reports that it cannot import, and the pause-image phase says so as an event.
+ * Imports an archive from the root image into containerd's CRI namespace, pinned, with the same
+ * importer `basaltctl image import` uses (containerd's own API, no ctr).
  */
-export function pinnedImageImporter(socket: string): PinnedImageImporter {
+export function pinnedImageImporter(socket: string, snapshotter = "overlayfs"): PinnedImageImporter {
   return {
     async importPinned(archivePath) {
-      throw new BasaltError(
-        "unimplemented",
-        `cannot import ${archivePath} into containerd at ${socket}: this basaltd has no image importer`,
-      );
+      const store = containerdImageStore(socket, { snapshotter });
+      try {
+        const images = await importImageArchive(store, createReadStream(archivePath), { pinned: true });
+        return images.map((i) => i.name);
+      } finally {
+        store.close();
+      }
     },
   };
 }
