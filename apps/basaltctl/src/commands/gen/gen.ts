@@ -108,7 +108,7 @@ export const genCommands: Command[] = [
     path: ["gen", "config"],
     summary: "machine configs for the named nodes and an admin client config",
     usage:
-      "basaltctl gen config --secrets secrets.yaml (--node NAME=ADDRESS[:PORT]... | --kubernetes-endpoint https://ADDR:6443 --worker NAME=IPV4[/PREFIX]... [--gateway IPV4] [--cluster-name N]) [--out DIR] [--context NAME] [--logs-root DIR] [--force]",
+      "basaltctl gen config --secrets secrets.yaml (--node NAME=ADDRESS[:PORT]... | --kubernetes-endpoint https://ADDR:6443 --worker NAME=IPV4[/PREFIX]... [--gateway IPV4] [--cluster-name N] [--api-san ADDR]...) [--out DIR] [--context NAME] [--logs-root DIR] [--force]",
     options: {
       secrets: { type: "string" },
       node: { type: "string", multiple: true },
@@ -116,6 +116,7 @@ export const genCommands: Command[] = [
       "kubernetes-endpoint": { type: "string" },
       gateway: { type: "string" },
       "cluster-name": { type: "string" },
+      "api-san": { type: "string", multiple: true },
       out: { type: "string" },
       "context-name": { type: "string" },
       "logs-root": { type: "string" },
@@ -153,10 +154,11 @@ export const genCommands: Command[] = [
             },
           );
         for (const worker of workerSpecs) {
+          const extraSans = (inv.values["api-san"] as string[] | undefined) ?? [];
           const serving = await (await pki()).issueLeaf(secrets.ca, {
             commonName: worker.name,
-            ips: [worker.address],
-            dnsNames: [worker.name],
+            ips: [worker.address, ...extraSans.filter((a) => isIP(a))],
+            dnsNames: [worker.name, ...extraSans.filter((a) => !isIP(a))],
             usage: "server",
           });
           const config = workerMachineConfig({
