@@ -165,7 +165,7 @@ export function kubernetesPhase(ctx: DaemonContext, log: Logger): string[] {
     k8s,
     nodeName: ctx.config.node.name,
     paths: kubeNodePaths,
-    host: linuxKubeNodeHost(),
+    host: linuxKubeNodeHost(kubeNodePaths.moduleLists),
     services: {
       start: (n) => ctx.supervisor.get(n).start(),
       snapshot: (n) => ctx.supervisor.get(n).snapshot(),

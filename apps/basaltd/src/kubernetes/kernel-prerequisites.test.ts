@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { kubeModules, loadedModules, planModules, sysctlPath } from "./kernel-prerequisites.ts";
+import {
+  kubeModules,
+  loadedModules,
+  parseModulesLoad,
+  planModules,
+  sysctlPath,
+} from "./kernel-prerequisites.ts";
 
 const dep = `kernel/net/bridge/bridge.ko: kernel/net/802/stp.ko kernel/net/llc/llc.ko
 kernel/net/802/stp.ko: kernel/net/llc/llc.ko
@@ -37,4 +43,12 @@ test("/proc/modules names and sysctl paths", () => {
   );
   for (const m of ["overlay", "br_netfilter", "bridge", "veth", "nf_conntrack"])
     assert.ok(kubeModules.includes(m), m);
+});
+
+test("modules-load.d lists: one name a line, comments dropped", () => {
+  assert.deepEqual(parseModulesLoad("# containerd\noverlay\n\n  br_netfilter  # bridge\n; old\nveth\n"), [
+    "overlay",
+    "br_netfilter",
+    "veth",
+  ]);
 });

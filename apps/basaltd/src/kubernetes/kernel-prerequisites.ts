@@ -116,3 +116,11 @@ export function loadedModules(procModules: string): Set<string> {
       .filter(Boolean),
   );
 }
+
+/** Module names from a modules-load.d file: one per line, `#` and `;` start comments. */
+export function parseModulesLoad(text: string): string[] {
+  return text
+    .split("\n")
+    .map((l) => l.replace(/[#;].*$/, "").trim())
+    .filter(Boolean);
+}

@@ -17,6 +17,8 @@ export interface ModuleLoadReport {
  * the phases are tested against a fake.
  */
 export interface KubeNodeHost {
+  /** Module names the image lists for loading at boot (modules-load.d), if any. */
+  listedModules(): Promise<string[]>;
   loadModules(names: readonly string[]): Promise<ModuleLoadReport>;
   setSysctl(name: string, value: string): Promise<void>;
   /** cgroup v2 controllers the kernel offers at the root (cgroup.controllers); throws if /sys/fs/cgroup is not cgroup v2. */

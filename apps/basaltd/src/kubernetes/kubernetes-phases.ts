@@ -46,7 +46,7 @@ const modules: KubePhase = {
   name: "modules",
   essential: false,
   async run({ host }) {
-    const r = await host.loadModules(kubeModules);
+    const r = await host.loadModules([...new Set([...kubeModules, ...(await host.listedModules())])]);
     const problems = [
       ...(r.missing.length ? [`missing from the kernel: ${r.missing.join(", ")}`] : []),
       ...(r.failed.length ? [`failed: ${r.failed.join("; ")}`] : []),

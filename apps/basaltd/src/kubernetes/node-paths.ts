@@ -13,6 +13,8 @@ export interface KubeNodePaths {
   cniBinDir: string;
   /** The pinned sandbox image, an OCI archive in the root image. */
   pauseArchive: string;
+  /** modules-load.d lists in the root image: the modules the image was built to load. */
+  moduleLists: string;
   /** Generated configs (tmpfs). */
   configDir: string;
   /** Where containerd writes the conflist it renders from the template once kubelet knows the podCIDR. */
@@ -32,11 +34,12 @@ export interface KubeNodePaths {
 /** The layout of the `kubernetes` image profile. */
 export const kubeNodePaths: KubeNodePaths = {
   containerdBin: "/usr/bin/containerd",
-  runcBin: "/usr/sbin/runc",
+  runcBin: "/usr/bin/runc",
   kubeletBin: "/usr/bin/kubelet",
   kubeProxyBin: "/usr/bin/kube-proxy",
-  cniBinDir: "/usr/lib/cni",
-  pauseArchive: "/usr/share/basalt/images/pause-3.10.1.oci.tar",
+  cniBinDir: "/opt/cni/bin",
+  pauseArchive: "/usr/share/basalt/images/pause-3.10.1.tar",
+  moduleLists: "/usr/lib/modules-load.d",
   configDir: "/run/basalt/kubernetes",
   cniConfDir: "/run/basalt/kubernetes/cni/net.d",
   containerdRoot: "/var/lib/containerd",

@@ -1,18 +1,31 @@
 import { closeSync, openSync } from "node:fs";
-import { access, chmod, lstat, mkdir, readFile, rename, symlink, writeFile } from "node:fs/promises";
+import { access, chmod, lstat, mkdir, readdir, readFile, rename, symlink, writeFile } from "node:fs/promises";
 import { release } from "node:os";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BasaltError } from "@basalt/machinery";
-import { loadedModules, planModules, sysctlPath } from "../../kubernetes/kernel-prerequisites.ts";
+import {
+  loadedModules,
+  parseModulesLoad,
+  planModules,
+  sysctlPath,
+} from "../../kubernetes/kernel-prerequisites.ts";
 import type { KubeNodeHost, ModuleLoadReport } from "../../kubernetes/kube-node-ports.ts";
 import { syscalls } from "./syscalls.ts";
 
 const readOr = (path: string, fallback: string) => readFile(path, "utf8").catch(() => fallback);
 
 /** Modules, sysctls, cgroups and files for the Kubernetes phases, on the running kernel. */
-export function linuxKubeNodeHost(cgroupRoot = "/sys/fs/cgroup"): KubeNodeHost {
+export function linuxKubeNodeHost(moduleLists: string, cgroupRoot = "/sys/fs/cgroup"): KubeNodeHost {
   return {
+    async listedModules() {
+      const files = (await readdir(moduleLists).catch(() => [] as string[]))
+        .filter((f) => f.endsWith(".conf"))
+        .sort();
+      const names: string[] = [];
+      for (const f of files) names.push(...parseModulesLoad(await readOr(join(moduleLists, f), "")));
+      return names;
+    },
     async loadModules(names) {
       const dir = join("/lib/modules", release());
       const dep = await readOr(join(dir, "modules.dep"), "");
