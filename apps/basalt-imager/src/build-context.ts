@@ -44,6 +44,10 @@ export interface BuildContext {
     kernelPackage?: string;
     kernelRelease?: string;
     rootTree?: string;
+    /** Root path → the tools/k8s component file it was copied from (`components:` of the profile). */
+    components?: Record<string, { from: string; cacheDir: string }>;
+    /** The `kernelModules.load` names, checked against the kernel; `builtin` ones need no loading. */
+    kernelModules?: { load: string[]; builtin: string[]; files: number };
     initTree?: string;
     bootTree?: string;
     kernelImage?: string;

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import type { BuildContext } from "./build-context.ts";
 import { hostExecutor } from "./exec.ts";
 import { buildPhases } from "./phases/index.ts";
-import { parseProfile } from "./profile.ts";
+import { loadProfile } from "./profile.ts";
 import { type PhaseTiming, runPhases } from "./run-phases.ts";
 
 export interface BuildOptions {
@@ -29,7 +29,7 @@ export function defaultCacheDir(): string {
 
 /** Builds an image from a profile into `outDir` (disk.raw, root.img, the UKI, manifest.json). */
 export async function buildImage(o: BuildOptions): Promise<{ manifestPath: string; timings: PhaseTiming[] }> {
-  const parsed = parseProfile(readFileSync(o.profilePath, "utf8"));
+  const parsed = loadProfile(resolve(o.profilePath), (p) => readFileSync(p, "utf8"));
   const profile = {
     ...parsed,
     version: o.overrides?.version ?? parsed.version,

@@ -21,3 +21,17 @@ export async function neededClosure(
   }
   return [...seen].sort();
 }
+
+/**
+ * The NEEDED entries no library in the tree provides: `file needs soname`, sorted. `needs` maps each
+ * ELF file (root-relative) to its NEEDED sonames; `available` holds the sonames in the library dirs.
+ */
+export function unresolvedNeeds(
+  needs: ReadonlyMap<string, readonly string[]>,
+  available: ReadonlySet<string>,
+): string[] {
+  const out: string[] = [];
+  for (const [file, sonames] of needs)
+    for (const s of sonames) if (!available.has(s)) out.push(`/${file} needs ${s}`);
+  return out.sort();
+}

@@ -4,7 +4,15 @@ import { join, relative } from "node:path";
 import { buildImage, defaultCacheDir } from "@basalt/basalt-imager";
 
 const repo = join(import.meta.dirname, "../../..");
-const profile = join(repo, "apps/basalt-imager/profiles/base.yaml");
+
+/**
+ * The image profiles tests build: `base` (basaltd only; the agent-free boot and upgrade tests use it
+ * because it builds and boots faster) and `kubernetes` (base plus containerd, runc, CNI plugins,
+ * kubelet, kube-proxy and the pause image).
+ */
+export type ImageProfile = "base" | "kubernetes";
+
+const profilePath = (p: ImageProfile) => join(repo, "apps/basalt-imager/profiles", `${p}.yaml`);
 
 function files(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -13,11 +21,25 @@ function files(dir: string): string[] {
     .sort();
 }
 
-/** Hash of everything the image is built from on this side: profile, imager source, the bundles. */
-export function imageInputHash(): string {
+/**
+ * Hash of everything the image is built from on this side: profile, imager source, the bundles; for
+ * the kubernetes profile also its base and the pins and recipes of tools/k8s (the component
+ * binaries are a function of those, cached by the tool under the same pins).
+ */
+export function imageInputHash(profile: ImageProfile = "base"): string {
   const h = createHash("sha256");
+  const extra =
+    profile === "kubernetes"
+      ? [
+          profilePath("base"),
+          join(repo, "tools/k8s/versions.env"),
+          ...files(join(repo, "tools/k8s/src")).filter((f) => !f.endsWith(".test.ts")),
+          ...files(join(repo, "packages/oci/src")).filter((f) => !f.endsWith(".test.ts")),
+        ]
+      : [];
   const inputs = [
-    profile,
+    profilePath(profile),
+    ...extra,
     ...files(join(repo, "apps/basalt-imager/src")),
     join(repo, "dist/basaltd.mjs"),
     ...files(join(repo, "dist/chunks")).filter((f) => f.endsWith(".mjs")),
@@ -34,6 +56,8 @@ export interface ImageVariant {
   releaseKey?: string;
   /** No disk.raw: the version is only ever installed as an upgrade. */
   bundleOnly?: boolean;
+  /** Which profile; default base. */
+  profile?: ImageProfile;
 }
 
 /**
@@ -46,8 +70,10 @@ export async function cachedImage(
 ): Promise<{ dir: string; built: boolean }> {
   if (!existsSync(join(repo, "dist/basaltd.mjs")) || !existsSync(join(repo, "dist/basaltctl.mjs")))
     throw new Error("dist/basaltd.mjs or dist/basaltctl.mjs missing: run npm run build first");
+  const profile = variant.profile ?? "base";
+  // A variant without `profile` hashes as before, so base images keep their cache keys.
   const key = createHash("sha256")
-    .update(imageInputHash())
+    .update(imageInputHash(profile))
     .update(JSON.stringify(variant))
     .digest("hex")
     .slice(0, 16);
@@ -56,7 +82,7 @@ export async function cachedImage(
   if (existsSync(manifest) && statSync(manifest).size > 0) return { dir, built: false };
   const overrides = { version: variant.version, kernelCmdline: variant.kernelCmdline };
   await buildImage({
-    profilePath: profile,
+    profilePath: profilePath(profile),
     outDir: dir,
     repoRoot: repo,
     log,

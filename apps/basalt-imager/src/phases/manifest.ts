@@ -24,6 +24,10 @@ export function manifestOf(ctx: BuildContext) {
     packages: out.versions,
     cmdline: out.cmdline,
     verity: out.verity,
+    ...(out.components
+      ? { components: Object.fromEntries(Object.entries(out.components).map(([k, v]) => [k, v.from])) }
+      : {}),
+    ...(out.kernelModules ? { kernelModules: out.kernelModules } : {}),
     rootfs: { entries: out.rootFiles, bytes: out.rootTreeBytes, fileList: "rootfs.files" },
     partitions: planDisk(profile.disk).partitions,
     artifacts: out.artifacts,

@@ -70,6 +70,11 @@ function writeEtc(ctx: BuildContext, root: string): void {
     mkdirSync(join(root, f.path, ".."), { recursive: true });
     writeFileSync(join(root, f.path), f.content, { mode: f.mode });
   }
+  for (const l of profile.links) {
+    mkdirSync(join(root, l.path, ".."), { recursive: true });
+    rmSync(join(root, l.path), { force: true });
+    symlinkSync(l.target, join(root, l.path));
+  }
 }
 
 /** merge /usr, move the kernel out, prune what a node never runs, write /etc. */
