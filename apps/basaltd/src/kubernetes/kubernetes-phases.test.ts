@@ -94,6 +94,7 @@ function fakeNode(
         : { ok: true, message: "accepted" },
     report: (subject, message) => reports.push(`[${subject}] ${message}`),
     healthWaitMs: 1000,
+    joinCheckWindowMs: 0,
     pollMs: 0,
   };
   return { deps, log, files, reports };
@@ -176,4 +177,18 @@ test("a node that joined before does not check the token again", async () => {
   await node.deps.host.writeFile(kubeNodePaths.kubeletKubeconfig, "x", 0o600);
   const results = await runKubePhases(node.deps);
   assert.match(results.find((r) => r.phase === "join-check")?.summary ?? "", /joined on an earlier boot/);
+});
+
+test("the join check looks again while the control plane comes up", async () => {
+  const node = fakeNode();
+  let calls = 0;
+  node.deps.joinCheck = async () =>
+    ++calls < 3
+      ? { ok: false, message: "cannot reach the apiserver (ECONNREFUSED)" }
+      : { ok: true, message: "accepted" };
+  node.deps.joinCheckWindowMs = 60_000;
+  const results = await runKubePhases(node.deps);
+  assert.equal(results.find((r) => r.phase === "join-check")?.ok, true);
+  assert.equal(calls, 3);
+  assert.ok(node.reports.includes("[join-check] waiting: cannot reach the apiserver (ECONNREFUSED)"));
 });

@@ -15,6 +15,8 @@ export interface KubeNodeDeps {
   joinCheck: JoinCheck;
   /** An event for `basaltctl events` (and the console): what happened, or what is wrong. */
   report(subject: string, message: string): void;
+  /** How long the join check looks again before reporting the token, CA or endpoint wrong (ms). */
+  joinCheckWindowMs?: number;
   /** How long to wait for a service's health before moving on (ms). */
   healthWaitMs?: number;
   pollMs?: number;
@@ -139,9 +141,16 @@ const joinCheck: KubePhase = {
   async run(deps) {
     if (await deps.host.exists(deps.paths.kubeletKubeconfig))
       return "joined on an earlier boot: kubelet uses its own certificate";
-    const r = await deps.joinCheck(deps.k8s);
-    if (!r.ok) throw new Error(r.message);
-    return r.message;
+    // The control plane may come up after the node (or the token's Secret a little after it):
+    // look again for a while before calling the token, CA or endpoint wrong.
+    const until = Date.now() + (deps.joinCheckWindowMs ?? 90_000);
+    for (let attempt = 1; ; attempt++) {
+      const r = await deps.joinCheck(deps.k8s);
+      if (r.ok) return r.message;
+      if (Date.now() >= until) throw new Error(r.message);
+      if (attempt === 1) deps.report("join-check", `waiting: ${r.message}`);
+      await deps.host.sleep(deps.pollMs ?? 5000);
+    }
   },
 };
 
