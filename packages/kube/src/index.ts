@@ -9,3 +9,4 @@ export * from "./leader-election/test-locks.ts";
 export * from "./micro-time.ts";
 export * from "./nodes.ts";
 export * from "./request-options.ts";
+export * from "./node-join.ts";

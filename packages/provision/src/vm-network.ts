@@ -138,6 +138,19 @@ export class VmNetwork implements AsyncDisposable {
     return this.relay.forward({ host, port });
   }
 
+  /**
+   * How a program running inside reaches things and is reached: the exec prefix, the bridge address
+   * (what a control plane inside binds) and a forward maker. It has the shape of testkit's
+   * `ControlPlaneNetwork`, so `startControlPlane({ network: vmNetwork.inside() })` runs there.
+   */
+  inside(): {
+    exec: Argv;
+    address: string;
+    forward: (host: string, port: number) => Promise<{ host: string; port: number }>;
+  } {
+    return { exec: this.netns.exec, address: this.plan.bridge.ip, forward: (h, p) => this.forward(h, p) };
+  }
+
   /** Something to undo at destroy, before the namespace goes (e.g. a control plane inside it). */
   onDestroy(fn: () => Promise<void>): void {
     this.#cleanup.push(fn);

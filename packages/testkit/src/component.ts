@@ -38,6 +38,8 @@ export interface ComponentSpec {
   args: readonly string[];
   logPath: string;
   env?: NodeJS.ProcessEnv;
+  /** Prefix that runs the command elsewhere, e.g. `ip netns exec NS` (which execs it in place). */
+  wrap?: readonly string[];
 }
 
 /** A started component: its pid, how it ended, and its log. */
@@ -55,9 +57,10 @@ export class Component {
     this.logPath = spec.logPath;
     const fd = openSync(spec.logPath, "a");
     try {
+      const argv = [...(spec.wrap ?? []), spec.command, ...spec.args];
       const [file, args] = setpriv
-        ? [setpriv, ["--pdeathsig", "KILL", "--", spec.command, ...spec.args]]
-        : [spec.command, [...spec.args]];
+        ? [setpriv, ["--pdeathsig", "KILL", "--", ...argv]]
+        : [argv[0]!, argv.slice(1)];
       this.child = spawn(file, args, { stdio: ["ignore", fd, fd], env: spec.env ?? process.env });
     } finally {
       closeSync(fd);

@@ -53,3 +53,41 @@ test("firstServiceIp is the kubernetes Service's ClusterIP", () => {
   assert.equal(firstServiceIp("10.96.0.0/12"), "10.96.0.1");
   assert.throws(() => firstServiceIp("fd00::/108"));
 });
+
+test("bound to a bridge address with joining nodes: bootstrap tokens, CSR controllers, node IPAM, kubelet client", () => {
+  const args = controlPlaneArgs(paths, ports, "10.96.0.0/12", {
+    apiserverAddress: "10.77.0.1",
+    nodes: { clusterCidr: "10.244.0.0/16", nodeCidrMaskSize: 24 },
+  });
+  const api = args["kube-apiserver"]!;
+  for (const flag of [
+    "--bind-address=10.77.0.1",
+    "--advertise-address=10.77.0.1",
+    "--endpoint-reconciler-type=lease",
+    "--enable-bootstrap-token-auth=true",
+    "--kubelet-client-certificate=/t/pki/apiserver-kubelet-client.crt",
+    "--kubelet-client-key=/t/pki/apiserver-kubelet-client.key",
+    "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
+  ])
+    assert.ok(api.includes(flag), flag);
+  const kcm = args["kube-controller-manager"]!;
+  for (const flag of [
+    "--controllers=*,bootstrapsigner,tokencleaner",
+    "--cluster-signing-cert-file=/t/pki/ca.crt",
+    "--cluster-signing-key-file=/t/pki/ca.key",
+    "--allocate-node-cidrs=true",
+    "--cluster-cidr=10.244.0.0/16",
+    "--node-cidr-mask-size=24",
+    "--service-cluster-ip-range=10.96.0.0/12",
+  ])
+    assert.ok(kcm.includes(flag), flag);
+  // etcd stays on loopback: only the apiserver talks to it.
+  assert.ok(args.etcd!.includes("--listen-client-urls=http://127.0.0.1:1001"));
+});
+
+test("loopback without nodes: none of the joining flags", () => {
+  const args = controlPlaneArgs(paths, ports, "10.0.0.0/24");
+  const all = Object.values(args).flat().join(" ");
+  assert.doesNotMatch(all, /bootstrap-token|allocate-node-cidrs|kubelet-client|bootstrapsigner/);
+  assert.ok(args["kube-apiserver"]!.includes("--endpoint-reconciler-type=none"));
+});

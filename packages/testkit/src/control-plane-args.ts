@@ -9,10 +9,29 @@ export interface ControlPlanePorts {
   scheduler: number;
 }
 
+/**
+ * What real kubelets need to join (TLS bootstrap, CSR approval, pod CIDRs, `kubectl logs/exec`):
+ * see `controlPlaneArgs`.
+ */
+export interface NodeJoinArgs {
+  /** `--cluster-cidr` (pod network) from which node IPAM gives each Node a `spec.podCIDR`. */
+  clusterCidr: string;
+  /** `--node-cidr-mask-size`: the size of each Node's pod range. */
+  nodeCidrMaskSize: number;
+}
+
+/** Where the control plane listens; the default is every component on 127.0.0.1. */
+export interface ControlPlaneAddressing {
+  /** Address the apiserver binds and advertises (e.g. a bridge address inside a namespace). */
+  apiserverAddress: string;
+  /** Flags for real kubelets joining; none by default (kwok nodes need none). */
+  nodes?: NodeJoinArgs;
+}
+
 /** Files of one control plane inside its temporary directory. */
 export interface ControlPlanePaths {
   dir: string;
-  /** ca.crt, ca.key, apiserver.crt, apiserver.key, sa.pub, sa.key */
+  /** ca.crt, ca.key, apiserver.crt, apiserver.key, sa.pub, sa.key (+ apiserver-kubelet-client.crt/.key with `nodes`) */
   pki: string;
   etcdData: string;
   adminKubeconfig: string;
@@ -45,12 +64,29 @@ export interface ControlPlanePaths {
  * - `--leader-elect=false` everywhere: one instance of each, no Lease traffic at start-up.
  * - controller-manager and scheduler serve /healthz on their own free loopback ports (the defaults
  *   10257/10259 would collide between two control planes).
+ *
+ * With `addressing.apiserverAddress` other than 127.0.0.1 (a bridge inside a network namespace) the
+ * apiserver binds and advertises that address and keeps the `kubernetes` Service's endpoints (lease
+ * reconciler), so pods reach it through the ClusterIP. With `addressing.nodes` it also takes what
+ * real kubelets joining need:
+ * - apiserver `--enable-bootstrap-token-auth` (kubelet's first credential is a bootstrap token),
+ *   `--kubelet-client-certificate/-key` (an identity in system:masters, so `kubectl logs/exec` work
+ *   through the kubelet) and `--kubelet-preferred-address-types=InternalIP,…` (a VM's hostname
+ *   resolves nowhere; kubelet serving certificates are self-signed, so no kubelet CA is set);
+ * - controller-manager `--controllers=*,bootstrapsigner,tokencleaner` (csrapproving, csrsigning and
+ *   nodeipam are in `*`; those two are not), signing with the cluster CA (already there), and
+ *   `--allocate-node-cidrs --cluster-cidr --node-cidr-mask-size` so each Node gets a podCIDR for the
+ *   bridge CNI.
  */
 export function controlPlaneArgs(
   paths: ControlPlanePaths,
   ports: ControlPlanePorts,
   serviceClusterIpRange: string,
+  addressing: ControlPlaneAddressing = { apiserverAddress: "127.0.0.1" },
 ): Record<string, readonly string[]> {
+  const address = addressing.apiserverAddress;
+  const loopback = address.startsWith("127.");
+  const nodes = addressing.nodes;
   const pki = (f: string) => join(paths.pki, f);
   const etcdUrl = `http://127.0.0.1:${ports.etcdClient}`;
   const peerUrl = `http://127.0.0.1:${ports.etcdPeer}`;
@@ -76,8 +112,8 @@ export function controlPlaneArgs(
     ],
     "kube-apiserver": [
       `--etcd-servers=${etcdUrl}`,
-      "--bind-address=127.0.0.1",
-      "--advertise-address=127.0.0.1",
+      `--bind-address=${address}`,
+      `--advertise-address=${address}`,
       `--secure-port=${ports.apiserver}`,
       `--cert-dir=${paths.pki}`,
       `--tls-cert-file=${pki("apiserver.crt")}`,
@@ -89,7 +125,7 @@ export function controlPlaneArgs(
       `--service-account-key-file=${pki("sa.pub")}`,
       `--service-account-signing-key-file=${pki("sa.key")}`,
       "--allow-privileged=true",
-      "--endpoint-reconciler-type=none",
+      `--endpoint-reconciler-type=${loopback ? "none" : "lease"}`,
       `--requestheader-client-ca-file=${pki("ca.crt")}`,
       "--requestheader-allowed-names=front-proxy-client",
       "--requestheader-username-headers=X-Remote-User",
@@ -98,10 +134,18 @@ export function controlPlaneArgs(
       `--proxy-client-cert-file=${pki("front-proxy-client.crt")}`,
       `--proxy-client-key-file=${pki("front-proxy-client.key")}`,
       "--profiling=false",
+      ...(nodes
+        ? [
+            "--enable-bootstrap-token-auth=true",
+            `--kubelet-client-certificate=${pki("apiserver-kubelet-client.crt")}`,
+            `--kubelet-client-key=${pki("apiserver-kubelet-client.key")}`,
+            "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
+          ]
+        : []),
     ],
     "kube-controller-manager": [
       ...clientOf(paths.controllerManagerKubeconfig, ports.controllerManager),
-      "--controllers=*",
+      nodes ? "--controllers=*,bootstrapsigner,tokencleaner" : "--controllers=*",
       "--use-service-account-credentials=true",
       "--kube-api-qps=200",
       "--kube-api-burst=400",
@@ -111,6 +155,13 @@ export function controlPlaneArgs(
       `--cluster-signing-key-file=${pki("ca.key")}`,
       `--service-cluster-ip-range=${serviceClusterIpRange}`,
       "--profiling=false",
+      ...(nodes
+        ? [
+            "--allocate-node-cidrs=true",
+            `--cluster-cidr=${nodes.clusterCidr}`,
+            `--node-cidr-mask-size=${nodes.nodeCidrMaskSize}`,
+          ]
+        : []),
     ],
     "kube-scheduler": [...clientOf(paths.schedulerKubeconfig, ports.scheduler), "--profiling=false"],
   };

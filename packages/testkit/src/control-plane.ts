@@ -5,14 +5,61 @@ import { BasaltError } from "@basalt/machinery";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { k8sBinDir } from "./bin-dir.ts";
 import { Component } from "./component.ts";
-import { controlPlaneArgs, type ControlPlanePorts, type ControlPlanePaths } from "./control-plane-args.ts";
+import {
+  controlPlaneArgs,
+  type ControlPlanePaths,
+  type ControlPlanePorts,
+  type NodeJoinArgs,
+} from "./control-plane-args.ts";
 import { kubeconfigDocument, writeKubeconfig } from "./kubeconfig.ts";
 import { freePorts } from "./net.ts";
 import { createServiceAccountKeys, createTestCa, issueCert, type TestCa } from "./pki.ts";
 import { crashSignal, waitForApiserver, waitForControllers } from "./readiness.ts";
 
+/**
+ * A network the control plane runs inside instead of this host's loopback, e.g. a network namespace
+ * from @basalt/provision (`VmNetwork.controlPlaneNetwork()`): its components are started through
+ * `exec`, the apiserver binds `address`, and this process reaches what it must probe through
+ * `forward`.
+ */
+export interface ControlPlaneNetwork {
+  /** Prefix that runs a program inside the network, e.g. `["ip", "netns", "exec", "basalt-1a2b"]`. */
+  exec: readonly string[];
+  /** Address inside the network that the apiserver binds and advertises (the bridge address). */
+  address: string;
+  /** Makes `host:port` inside the network reachable from this process; returns where to connect. */
+  forward(host: string, port: number): Promise<{ host: string; port: number }>;
+}
+
+/** Ports inside a network of its own: nothing else listens there, so the well-known ones are free. */
+const networkPorts: ControlPlanePorts = {
+  etcdClient: 2379,
+  etcdPeer: 2380,
+  apiserver: 6443,
+  controllerManager: 10257,
+  scheduler: 10259,
+};
+
 /** Options of `startControlPlane`; every field has a default that suits a test. */
 export interface ControlPlaneOptions {
+  /**
+   * Run inside this network (bound to its address, reached through forwards) instead of on
+   * 127.0.0.1 with free ports. Default: loopback.
+   */
+  network?: ControlPlaneNetwork;
+  /**
+   * The cluster CA (certificate and key PEM) that signs every certificate here and, through the
+   * controller-manager, kubelets' CSRs: pass the Kubernetes CA of `basaltctl gen secrets` so that
+   * nodes configured from the same secrets trust this apiserver. Default: a new CA.
+   */
+  ca?: { cert: string; key: string };
+  /**
+   * Accept real kubelets (bootstrap-token auth, CSR signing and approval controllers, node IPAM,
+   * apiserver → kubelet client certificate): `true` for the defaults (pod network 10.244.0.0/16,
+   * a /24 per Node), an object to choose, `false` for none. Default: true with `network`, else false.
+   * Joining also needs the bootstrap token and RBAC of `prepareNodeJoin` (@basalt/kube).
+   */
+  nodes?: boolean | Partial<NodeJoinArgs>;
   /** `--service-cluster-ip-range` of the apiserver and controller-manager; default 10.0.0.0/24. */
   serviceClusterIpRange?: string;
   /** Keep the component logs after `stop()` even if nothing failed; default: BASALT_KEEP_K8S_LOGS=1. */
@@ -47,14 +94,20 @@ export class ControlPlane implements AsyncDisposable {
   /** The temporary directory holding PKI, etcd data, kubeconfigs and `logs/`. */
   readonly dir: string;
   readonly binDir: string;
-  /** `https://127.0.0.1:<port>` */
+  /** Where this process reaches the apiserver: `https://127.0.0.1:<port>` (a forward with `network`). */
   readonly server: string;
+  /**
+   * Where programs inside the control plane's network reach it: `https://<address>:6443` with
+   * `network` (what a node's kubelet is given), else the same as `server`.
+   */
+  readonly internalServer: string;
   /** Admin kubeconfig file (certificate with O=system:masters), for kubectl or child processes. */
   readonly kubeconfigPath: string;
   /** The same admin identity, loaded: `cp.kubeConfig.makeApiClient(CoreV1Api)`. */
   readonly kubeConfig: KubeConfig;
   timings: StartupTimings = { pki: 0, apiserverReady: 0, total: 0 };
   readonly #ca: TestCa;
+  readonly #wrap: readonly string[];
   readonly #components: Component[] = [];
   readonly #keepLogs: boolean;
   readonly #log: (message: string) => void;
@@ -65,6 +118,8 @@ export class ControlPlane implements AsyncDisposable {
     dir: string;
     binDir: string;
     server: string;
+    internalServer: string;
+    wrap: readonly string[];
     ca: TestCa;
     kubeconfigPath: string;
     kubeConfig: KubeConfig;
@@ -74,11 +129,18 @@ export class ControlPlane implements AsyncDisposable {
     this.dir = init.dir;
     this.binDir = init.binDir;
     this.server = init.server;
+    this.internalServer = init.internalServer;
+    this.#wrap = init.wrap;
     this.#ca = init.ca;
     this.kubeconfigPath = init.kubeconfigPath;
     this.kubeConfig = init.kubeConfig;
     this.#keepLogs = init.keepLogs;
     this.#log = init.log;
+  }
+
+  /** The cluster CA certificate (PEM): what kubelets and clients of this apiserver trust. */
+  get caCert(): string {
+    return this.#ca.cert;
   }
 
   /** Where component logs are written: `<dir>/logs/<name>.log`. */
@@ -93,24 +155,38 @@ export class ControlPlane implements AsyncDisposable {
 
   /**
    * Starts another process that belongs to this control plane (kwok, a kubelet): it logs into
-   * `logs/<name>.log` and is stopped, before the control plane itself, by `stop()`.
+   * `logs/<name>.log` and is stopped, before the control plane itself, by `stop()`. With a
+   * `network` it runs inside that network (give it `internalServer`).
    */
   startComponent(name: string, command: string, args: readonly string[]): Component {
     if (this.#stopped)
       throw new BasaltError("failed_precondition", `control plane in ${this.dir} is stopped`);
-    const component = new Component({ name, command, args, logPath: join(this.logsDir, `${name}.log`) });
+    const component = new Component({
+      name,
+      command,
+      args,
+      wrap: this.#wrap,
+      logPath: join(this.logsDir, `${name}.log`),
+    });
     this.#components.push(component);
     return component;
   }
 
   /**
    * A kubeconfig for another identity signed by the cluster CA, e.g. a controller's user with only
-   * the RBAC it is meant to have. Written to `<dir>/<user>.kubeconfig`.
+   * the RBAC it is meant to have. Written to `<dir>/<user>.kubeconfig`; with `internal` it points at
+   * `internalServer` (for a program inside the network) and is written to `<user>.internal.kubeconfig`.
    */
-  async kubeConfigFor(user: string, groups: readonly string[] = []): Promise<KubeConfig> {
+  async kubeConfigFor(
+    user: string,
+    groups: readonly string[] = [],
+    options: { internal?: boolean } = {},
+  ): Promise<KubeConfig> {
     const identity = await issueCert(this.#ca, { commonName: user, organizations: groups, usage: "client" });
-    const file = join(this.dir, `${user.replace(/[^A-Za-z0-9_.-]/g, "_")}.kubeconfig`);
-    return writeKubeconfig(file, this.server, this.#ca.cert, user, identity);
+    const stem = user.replace(/[^A-Za-z0-9_.-]/g, "_");
+    const file = join(this.dir, options.internal ? `${stem}.internal.kubeconfig` : `${stem}.kubeconfig`);
+    const server = options.internal ? this.internalServer : this.server;
+    return writeKubeconfig(file, server, this.#ca.cert, user, identity);
   }
 
   /** Keep the logs at `stop()`: a test using this control plane failed. */
@@ -157,6 +233,16 @@ export class ControlPlane implements AsyncDisposable {
   }
 }
 
+/** The defaults of `ControlPlaneOptions.nodes` filled in; undefined for no joining nodes. */
+export function nodeJoinArgs(nodes: boolean | Partial<NodeJoinArgs>): NodeJoinArgs | undefined {
+  if (nodes === false) return undefined;
+  const chosen = nodes === true ? {} : nodes;
+  return {
+    clusterCidr: chosen.clusterCidr ?? "10.244.0.0/16",
+    nodeCidrMaskSize: chosen.nodeCidrMaskSize ?? 24,
+  };
+}
+
 /** The first address of an IPv4 CIDR (the `kubernetes` Service's ClusterIP), e.g. 10.0.0.1. */
 export function firstServiceIp(cidr: string): string {
   const [base] = cidr.split("/");
@@ -188,23 +274,36 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   mkdirSync(paths.pki, { mode: 0o700 });
   mkdirSync(join(dir, "logs"));
   const range = options.serviceClusterIpRange ?? "10.0.0.0/24";
+  const network = options.network;
+  const address = network?.address ?? "127.0.0.1";
+  const nodes = nodeJoinArgs(options.nodes ?? network !== undefined);
 
-  const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler] = await freePorts(5);
-  const ports: ControlPlanePorts = {
-    etcdClient,
-    etcdPeer,
-    apiserver,
-    controllerManager,
-    scheduler,
-  } as ControlPlanePorts;
-  const server = `https://127.0.0.1:${ports.apiserver}`;
+  let ports: ControlPlanePorts;
+  if (network) ports = networkPorts;
+  else {
+    const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler] = await freePorts(5);
+    ports = { etcdClient, etcdPeer, apiserver, controllerManager, scheduler } as ControlPlanePorts;
+  }
+  const internalServer = `https://${address}:${ports.apiserver}`;
+  let server = internalServer;
+  // Health endpoints this process probes: the controller-manager's and scheduler's /healthz.
+  let probePorts = { controllerManager: ports.controllerManager, scheduler: ports.scheduler };
+  if (network) {
+    const [api, cm, sch] = await Promise.all([
+      network.forward(address, ports.apiserver),
+      network.forward("127.0.0.1", ports.controllerManager),
+      network.forward("127.0.0.1", ports.scheduler),
+    ]);
+    server = `https://${api.host}:${api.port}`;
+    probePorts = { controllerManager: cm.port, scheduler: sch.port };
+  }
 
-  const ca = await createTestCa("basalt-test-kubernetes-ca");
-  const [serving, admin, kcm, sched, frontProxy] = await Promise.all([
+  const ca = options.ca ?? (await createTestCa("basalt-test-kubernetes-ca"));
+  const [serving, admin, kcm, sched, frontProxy, kubeletClient] = await Promise.all([
     issueCert(ca, {
       commonName: "kube-apiserver",
       usage: "server",
-      ips: ["127.0.0.1", firstServiceIp(range)],
+      ips: [...new Set(["127.0.0.1", address, firstServiceIp(range)])],
       dnsNames: [
         "localhost",
         "kubernetes",
@@ -217,6 +316,14 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     issueCert(ca, { commonName: "system:kube-controller-manager", usage: "client" }),
     issueCert(ca, { commonName: "system:kube-scheduler", usage: "client" }),
     issueCert(ca, { commonName: "front-proxy-client", usage: "client" }),
+    // The apiserver's identity towards kubelets (logs, exec, port-forward): allowed everything there.
+    nodes
+      ? issueCert(ca, {
+          commonName: "kube-apiserver-kubelet-client",
+          organizations: ["system:masters"],
+          usage: "client",
+        })
+      : undefined,
   ]);
   const sa = createServiceAccountKeys();
   const files: Record<string, string> = {
@@ -228,17 +335,23 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     "sa.key": sa.privateKey,
     "front-proxy-client.crt": frontProxy.cert,
     "front-proxy-client.key": frontProxy.key,
+    ...(kubeletClient
+      ? {
+          "apiserver-kubelet-client.crt": kubeletClient.cert,
+          "apiserver-kubelet-client.key": kubeletClient.key,
+        }
+      : {}),
   };
   for (const [name, pem] of Object.entries(files)) writeFileSync(join(paths.pki, name), pem, { mode: 0o600 });
   const kubeConfig = writeKubeconfig(paths.adminKubeconfig, server, ca.cert, "basalt-test-admin", admin);
   writeFileSync(
     paths.controllerManagerKubeconfig,
-    kubeconfigDocument(server, ca.cert, "system:kube-controller-manager", kcm),
+    kubeconfigDocument(internalServer, ca.cert, "system:kube-controller-manager", kcm),
     { mode: 0o600 },
   );
   writeFileSync(
     paths.schedulerKubeconfig,
-    kubeconfigDocument(server, ca.cert, "system:kube-scheduler", sched),
+    kubeconfigDocument(internalServer, ca.cert, "system:kube-scheduler", sched),
     { mode: 0o600 },
   );
 
@@ -246,6 +359,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     dir,
     binDir,
     server,
+    internalServer,
+    wrap: network?.exec ?? [],
     ca,
     kubeconfigPath: paths.adminKubeconfig,
     kubeConfig,
@@ -257,7 +372,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     // etcd and the apiserver together (the apiserver retries etcd); the controller-manager and the
     // scheduler once the apiserver is ready: started earlier, they race the RBAC bootstrap and
     // exit on a 403 reading their authentication config.
-    const args = controlPlaneArgs(paths, ports, range);
+    const args = controlPlaneArgs(paths, ports, range, { apiserverAddress: address, nodes });
     const start = (name: string) =>
       cp.startComponent(name, join(binDir, name), [
         ...(args[name] ?? []),
@@ -269,7 +384,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     await waitForApiserver(cp, { ca: ca.cert, admin }, remaining(), crashSignal(first));
     const apiserverReady = performance.now() - t0;
     const second = [start("kube-controller-manager"), start("kube-scheduler")];
-    await waitForControllers(cp, ports, remaining(), crashSignal([...first, ...second]));
+    await waitForControllers(cp, probePorts, remaining(), crashSignal([...first, ...second]));
     cp.timings = { pki, apiserverReady, total: performance.now() - t0 };
     return cp;
   } catch (err) {

@@ -1,7 +1,7 @@
 export * from "./bin-dir.ts";
 export type { Component } from "./component.ts";
 export * from "./control-plane.ts";
-export type { ControlPlanePorts } from "./control-plane-args.ts";
+export type { ControlPlanePorts, NodeJoinArgs } from "./control-plane-args.ts";
 export * from "./kwok.ts";
 export * from "./net.ts";
 export * from "./node-scale.ts";
@@ -9,3 +9,4 @@ export * from "./node-test.ts";
 export * from "./pki.ts";
 export * from "./proc-stats.ts";
 export * from "./wait-for.ts";
+export * from "./netns-cluster.ts";
