@@ -21,7 +21,6 @@ export const kubeModules: readonly string[] = [
   "nft_redir",
   "nft_reject_inet",
   "nft_limit",
-  "nft_counter",
   "xt_MASQUERADE",
   "xt_conntrack",
   "xt_comment",
