@@ -143,7 +143,7 @@ const joinCheck: KubePhase = {
       return "joined on an earlier boot: kubelet uses its own certificate";
     // The control plane may come up after the node (or the token's Secret a little after it):
     // look again for a while before calling the token, CA or endpoint wrong.
-    const until = Date.now() + (deps.joinCheckWindowMs ?? 90_000);
+    const until = Date.now() + (deps.joinCheckWindowMs ?? 180_000);
     for (let attempt = 1; ; attempt++) {
       const r = await deps.joinCheck(deps.k8s);
       if (r.ok) return r.message;
