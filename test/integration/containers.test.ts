@@ -11,14 +11,15 @@ import { basaltctl, basaltctlBundle, LocalFleet } from "../support/local-fleet.t
 import { ociImageArchive, tarBytes } from "../support/oci-image.ts";
 
 /**
- * Containers and images through the node API against a real containerd (Debian's 1.6 by default;
- * BASALT_CONTAINERD=/path/to/containerd for another build, whose directory then also provides
- * containerd-shim-runc-v2) supervised by a real basaltd. The test imports a pause image and a
+ * Containers and images through the node API against a real containerd (Debian's 1.6 and runc by
+ * default; BASALT_CONTAINERD=/path/to/containerd for another build, whose directory also provides
+ * containerd-shim-runc-v2, and BASALT_RUNC=/path/to/runc) supervised by a real basaltd. The test imports a pause image and a
  * busybox image it builds through `basaltctl image import`, plays kubelet over CRI (a pod with
  * kubelet's labels, one without, host network so no CNI is needed), then checks `containers`,
  * `pods`, `containers stats`, `logs -k`, `images`, `image rm` and the refusals.
  */
 const containerd = process.env.BASALT_CONTAINERD ?? "/usr/bin/containerd";
+const runc = process.env.BASALT_RUNC ?? "/usr/sbin/runc";
 const busybox = "/bin/busybox";
 const pauseImage = "basalt.test/pause:1";
 const appImage = "basalt.test/busybox:1";
@@ -77,7 +78,7 @@ before(async () => {
           {
             name: "containerd",
             command: [containerd, "--config", c.config],
-            env: { PATH: `${join(containerd, "..")}:/usr/sbin:/usr/bin:/sbin:/bin` },
+            env: { PATH: `${join(containerd, "..")}:${join(runc, "..")}:/usr/sbin:/usr/bin:/sbin:/bin` },
             health: { unixSocket: c.socket },
             stopTimeoutSeconds: 20,
           },
@@ -155,6 +156,11 @@ test("image import streams archives to containerd; pinned and named as CRI sees 
     list.every((i) => Number(i.size) > 1_000_000),
     "busybox is in every image",
   );
+  // The CRI plugin's labels on containerd's records: managed, and pinned only when asked.
+  const pinned = (await crt.records.get({ name: pauseImage })).image?.labels;
+  assert.deepEqual(pinned, { "io.cri-containerd.image": "managed", "io.cri-containerd.pinned": "pinned" });
+  const unpinned = (await crt.records.get({ name: appImage })).image?.labels;
+  assert.deepEqual(unpinned, { "io.cri-containerd.image": "managed" });
   // CRI resolves the imported image by name: the sandbox image is there before any pod runs.
   const status = await crt.images.imageStatus({ image: { image: pauseImage } });
   assert.equal(status.image?.repoTags[0], pauseImage);

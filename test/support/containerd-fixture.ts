@@ -39,7 +39,6 @@ export function writeContainerdConfig(dir: string, sandboxImage: string): { conf
       '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]',
       "  SystemdCgroup = false",
       `  Root = "${dir}/runc"`,
-      process.env.BASALT_TEST_RUNC ? `  BinaryName = "${process.env.BASALT_TEST_RUNC}"` : "",
       "",
     ].join("\n"),
   );

@@ -1,5 +1,5 @@
 import { connect } from "node:net";
-import { cri } from "@basalt/api/cri";
+import { containerdImages, cri } from "@basalt/api/cri";
 import { type Client, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 
@@ -11,6 +11,8 @@ import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-no
 export function criClient(socket: string): {
   runtime: Client<typeof cri.RuntimeService>;
   images: Client<typeof cri.ImageService>;
+  /** containerd's own image records in CRI's namespace (labels such as pinned). */
+  records: Client<typeof containerdImages.Images>;
   close(): void;
 } {
   const sessions = new Http2SessionManager(
@@ -22,6 +24,19 @@ export function criClient(socket: string): {
   return {
     runtime: createClient(cri.RuntimeService, transport),
     images: createClient(cri.ImageService, transport),
+    records: createClient(
+      containerdImages.Images,
+      createGrpcTransport({
+        baseUrl: "http://localhost",
+        sessionManager: sessions,
+        interceptors: [
+          (next) => (req) => {
+            req.header.set("containerd-namespace", "k8s.io");
+            return next(req);
+          },
+        ],
+      }),
+    ),
     close: () => sessions.abort(),
   };
 }

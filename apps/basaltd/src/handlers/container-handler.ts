@@ -4,6 +4,7 @@ import { BasaltError } from "@basalt/machinery";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ImportImageResponseSchema } from "@basalt/api";
+import { fileLines } from "../adapters/linux/file-lines.ts";
 import type { DaemonContext } from "../daemon-context.ts";
 import { AsyncQueue } from "../events/async-queue.ts";
 import { containerRuntime } from "../containers/container-runtime.ts";
@@ -22,13 +23,12 @@ import {
 import { joinCriLog } from "../containers/cri-log.ts";
 import { importImageArchive } from "../containers/image-import.ts";
 import { normalizeImageName } from "../containers/image-names.ts";
-import { tailLines } from "./log-tail.ts";
 
 /** An upload larger than this (bytes on the wire) is refused. */
 export const maxImportBytes = 4 * 1024 ** 3;
 /** Chunks larger than this are refused (the server's 1 MiB message limit applies as well). */
 export const maxImportChunk = 1024 * 1024;
-/** Log lines per answer are capped by `tail`; without it a log file is read whole, so cap that too. */
+/** The most lines --tail may ask for (the reader also stops looking back after 32 MiB). */
 const maxTail = 100_000;
 
 type ImportAnswer = MessageInitShape<typeof ImportImageResponseSchema>;
@@ -109,7 +109,7 @@ export function containerService(ctx: DaemonContext): ServiceImpl<typeof Contain
         );
       try {
         for await (const line of joinCriLog(
-          tailLines(path, { tail: req.tail, follow: req.follow, signal: call.signal }),
+          fileLines(path, { tail: req.tail, follow: req.follow, signal: call.signal }),
         )) {
           yield {
             time: timestampFromMs(line.timeMs),

@@ -43,3 +43,12 @@ test("duplicate service names are refused", () => {
 test("YAML syntax errors are reported as such", () => {
   assert.throws(() => parseMachineConfig("a: [1,"), /not valid YAML/);
 });
+
+test("containers: containerd's default socket and snapshotter; a relative socket is refused", () => {
+  const c = parseMachineConfig(valid);
+  assert.deepEqual(c.containers, { socket: "/run/containerd/containerd.sock", snapshotter: "overlayfs" });
+  assert.throws(
+    () => parseMachineConfig(`${valid}\ncontainers: { socket: run/containerd.sock }\n`),
+    /containers\.socket/,
+  );
+});
