@@ -91,7 +91,7 @@ export async function startK8sLab(options: {
       configure: async (_generated: MachineConfigInput, ctx) => {
         const out = join(workDir, "configs", w.name);
         mkdirSync(out, { recursive: true });
-        runCtl([
+        await runCtl([
           "gen",
           "config",
           "--secrets",
