@@ -75,7 +75,11 @@ describe("Basalt workers join a real cluster", { timeout: 3_600_000 }, () => {
           const n = await lab.kubectl.json(["get", "node", w.name]);
           return nodeReady(n) === "True" ? n : undefined;
         });
-        timings.push({ node: w.name, apiReadyS: apiReady, nodeReadyS: w.secondsSinceBoot() });
+        timings.push({
+          node: w.name,
+          apiReadyS: apiReady,
+          nodeReadyS: w.nodeReadySeconds() ?? w.secondsSinceBoot(),
+        });
         assert.equal(node.status.nodeInfo.kubeletVersion, "v1.34.4");
         assert.match(node.status.nodeInfo.osImage, /^Basalt/);
         assert.match(node.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\/v?2\.2\./);

@@ -5,7 +5,7 @@ import type { MachineConfigInput } from "@basalt/machinery";
 import { k8sBinDir, type NetnsCluster, startNetnsCluster } from "@basalt/testkit";
 import { parse } from "yaml";
 import { cachedImage } from "../../support/cached-image.ts";
-import { type Kubectl, kubectlRunner, run } from "./kubectl.ts";
+import { type Kubectl, kubectlRunner, nodeReady, run } from "./kubectl.ts";
 
 const basaltctl = join(import.meta.dirname, "../../../../dist/basaltctl.mjs");
 
@@ -24,6 +24,8 @@ export interface Worker {
   waitForApi(timeoutMs: number, since?: number): Promise<number>;
   /** Seconds from qemu start to the node API answering, at the first boot. */
   apiReadySeconds(): number | undefined;
+  /** Seconds from qemu start until the Node was first seen Ready (polled every 2 s from the start). */
+  nodeReadySeconds(): number | undefined;
   /** Seconds since the VM's qemu started. */
   secondsSinceBoot(): number;
   secondsSince(ms: number): number;
@@ -117,6 +119,21 @@ export async function startK8sLab(options: {
   const cp = cluster.controlPlane!;
   const kubectl = kubectlRunner(await k8sBinDir(), cp.kubeconfigPath);
   const client = ["--basaltconfig", cluster.clientConfigPath];
+  // Boot-to-Node-Ready is measured here, independent of the order the test cases run in.
+  const firstReady = new Map<string, number>();
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      try {
+        for (const n of (await kubectl.json(["get", "nodes"])).items)
+          if (nodeReady(n) === "True" && !firstReady.has(n.metadata.name))
+            firstReady.set(n.metadata.name, Date.now());
+      } catch {
+        // the apiserver is busy: look again
+      }
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  })();
   const worker = (name: string): Worker => {
     const vm = cluster.network.vm(name);
     const ctl = (args: readonly string[]) => runCtl([...client, "-n", name, ...args]);
@@ -129,6 +146,10 @@ export async function startK8sLab(options: {
         return (Date.now() - since) / 1000;
       },
       apiReadySeconds: () => apiReady.get(name),
+      nodeReadySeconds: () => {
+        const at = firstReady.get(name);
+        return at === undefined ? undefined : (at - bootedAt) / 1000;
+      },
       secondsSinceBoot: () => (Date.now() - bootedAt) / 1000,
       secondsSince: (ms) => (Date.now() - ms) / 1000,
       async reboot() {
@@ -161,6 +182,8 @@ export async function startK8sLab(options: {
     worker,
     markFailed: () => cluster.markFailed(),
     async stop() {
+      watching = false;
+      await watcher;
       await cluster.destroy();
       if (!process.env.BASALT_E2E_KEEP) rmSync(workDir, { recursive: true, force: true });
     },
