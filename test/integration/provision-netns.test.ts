@@ -84,7 +84,14 @@ describe("provision: namespace, bridge, taps, relay", { timeout: 120_000 }, () =
     assert.deepEqual(answers, ["echo:hello 1", "echo:hello 2", "echo:hello 3"]);
     const big = "x".repeat(1 << 20);
     assert.equal((await exchange(fwd.port, big)).length, big.length + 5);
+    // This thread blocked in a synchronous child that uses the forward: the forward still flows.
+    const client = `const s=require("net").connect(${fwd.port},"127.0.0.1",()=>s.end("sync"));let d="";s.on("data",b=>d+=b);s.on("close",()=>console.log(d))`;
+    assert.equal(
+      execFileSync(process.execPath, ["-e", client], { encoding: "utf8", timeout: 10_000 }).trim(),
+      "echo:sync",
+    );
     await fwd.close();
+    await assert.rejects(exchange(fwd.port, "after close"), /ECONNREFUSED/);
   });
 
   test("a closed port inside, or a target outside the run's networks, resets the host connection", async () => {

@@ -1,12 +1,21 @@
 import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { connect, createServer, type Server, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Worker } from "node:worker_threads";
 import { BasaltError } from "@basalt/machinery";
 import type { Argv } from "./netns-commands.ts";
 import { spawnOwned, stopProcess } from "./owned-process.ts";
-import { connectLine, maxHandshakeBytes, parseAnswer, type RelayTarget } from "./relay-protocol.ts";
+import type { ForwarderReply, ForwarderRequest } from "./forwarder-worker.ts";
+import { dialRelay } from "./relay-dial.ts";
+import type { RelayTarget } from "./relay-protocol.ts";
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+function describe(msg: DistributiveOmit<ForwarderRequest, "id">): string {
+  return msg.op === "forward" ? `${msg.target.host}:${msg.target.port}` : `port ${msg.port}`;
+}
 
 /**
  * TCP forwards from this host's loopback into a network namespace that has no route to or from
@@ -14,7 +23,9 @@ import { connectLine, maxHandshakeBytes, parseAnswer, type RelayTarget } from ".
  * its own threads), so one small relay process runs inside (`ip netns exec NS node relay-main.ts`)
  * and listens on a unix socket in a private temp directory; every forward listens on 127.0.0.1 and
  * hands each accepted connection to the relay with a one-line handshake naming its target.
- * One relay serves any number of forwards of its namespace.
+ * One relay serves any number of forwards of its namespace. The host-side listeners run on a worker
+ * thread (forwarder-worker.ts), so they keep working while the main thread blocks in a synchronous
+ * call (tests run `execFileSync("kubectl", …)` and `basaltctl` against forwards).
  */
 
 /** The default command that starts the relay; a bundled CLI passes its own (e.g. a hidden subcommand). */
@@ -35,6 +46,10 @@ export class Relay implements AsyncDisposable {
   readonly #dir: string;
   readonly #child: ChildProcess;
   readonly #forwards = new Set<() => Promise<void>>();
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, (reply: ForwarderReply) => void>();
+  #nextId = 0;
+  #workerGone = false;
   #closed: Promise<void> | undefined;
   #stderr = "";
 
@@ -42,6 +57,21 @@ export class Relay implements AsyncDisposable {
     this.#dir = dir;
     this.socketPath = join(dir, "relay.sock");
     this.#child = child;
+    this.#worker = new Worker(new URL("./forwarder-worker.ts", import.meta.url), {
+      workerData: { socketPath: this.socketPath },
+    });
+    this.#worker.on("message", (reply: ForwarderReply) => {
+      const done = this.#pending.get(reply.id);
+      this.#pending.delete(reply.id);
+      done?.(reply);
+    });
+    const gone = (why: string) => {
+      this.#workerGone = true;
+      for (const done of this.#pending.values()) done({ id: 0, error: why });
+      this.#pending.clear();
+    };
+    this.#worker.on("error", (err) => gone(`the forwarder thread failed: ${err.message}`));
+    this.#worker.on("exit", () => gone("the forwarder thread exited"));
     child.stderr?.on("data", (b: Buffer) => {
       this.#stderr = (this.#stderr + b.toString()).slice(-4000);
     });
@@ -100,7 +130,8 @@ export class Relay implements AsyncDisposable {
   /**
    * Listens on 127.0.0.1 (port `listenPort`, default a free one) and forwards every connection to
    * `target` inside the namespace. A target that refuses or is not allowed resets the host-side
-   * connection, as a closed port would.
+   * connection, as a closed port would. The listener runs on the relay's worker thread, so it keeps
+   * serving while this thread is blocked (e.g. in `execFileSync` of a client using the forward).
    */
   async forward(
     target: RelayTarget,
@@ -108,85 +139,35 @@ export class Relay implements AsyncDisposable {
   ): Promise<Forward> {
     if (this.#closed) throw new BasaltError("failed_precondition", "the relay is closed");
     const host = options.listenHost ?? "127.0.0.1";
-    const sockets = new Set<Socket>();
-    const server = createServer({ allowHalfOpen: true }, (socket) => {
-      sockets.add(socket);
-      socket.once("close", () => sockets.delete(socket));
-      this.#pipe(socket, target);
-    });
-    const close = () => {
-      for (const s of sockets) s.destroy();
-      return closeServer(server);
-    };
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(options.listenPort ?? 0, host, () => resolve());
-    });
-    this.#forwards.add(close);
-    const port = (server.address() as { port: number }).port;
-    return {
-      host,
-      port,
-      endpoint: `${host}:${port}`,
+    const port = await this.#request({
+      op: "forward",
       target,
-      close: () => {
-        this.#forwards.delete(close);
-        return close();
-      },
+      listenHost: host,
+      listenPort: options.listenPort ?? 0,
+    });
+    const close = async () => {
+      this.#forwards.delete(close);
+      if (!this.#workerGone) await this.#request({ op: "close", port });
     };
+    this.#forwards.add(close);
+    return { host, port, endpoint: `${host}:${port}`, target, close };
   }
 
   /** Opens one connection to `target` through the relay (what each forward does per connection). */
   dial(target: RelayTarget): Promise<Socket> {
-    return new Promise((resolve, reject) => {
-      const upstream = connect({ path: this.socketPath, allowHalfOpen: true });
-      let head = Buffer.alloc(0);
-      const fail = (why: string) => {
-        upstream.destroy();
-        reject(new BasaltError("unavailable", `relay to ${target.host}:${target.port}: ${why}`));
-      };
-      const onError = (err: Error) => fail(err.message);
-      const onEnd = () => fail("closed before answering");
-      upstream.once("error", onError);
-      upstream.once("end", onEnd);
-      upstream.once("connect", () => upstream.write(connectLine(target)));
-      const onData = (chunk: Buffer) => {
-        head = Buffer.concat([head, chunk]);
-        const nl = head.indexOf(10);
-        if (nl < 0) {
-          if (head.length > maxHandshakeBytes + 200) fail("answer too long");
-          return;
-        }
-        upstream.off("data", onData);
-        upstream.pause();
-        const error = parseAnswer(head.subarray(0, nl).toString());
-        if (error !== undefined) return fail(error);
-        upstream.off("error", onError);
-        upstream.off("end", onEnd);
-        const rest = head.subarray(nl + 1);
-        if (rest.length > 0) upstream.unshift(rest);
-        resolve(upstream);
-      };
-      upstream.on("data", onData);
-    });
+    return dialRelay(this.socketPath, target);
   }
 
-  #pipe(socket: Socket, target: RelayTarget): void {
-    socket.pause();
-    socket.setNoDelay(true);
-    socket.on("error", () => socket.destroy());
-    this.dial(target).then(
-      (upstream) => {
-        upstream.on("error", () => socket.destroy());
-        upstream.on("close", () => socket.destroy());
-        socket.on("close", () => upstream.destroy());
-        socket.pipe(upstream);
-        upstream.pipe(socket);
-        socket.resume();
-        upstream.resume();
-      },
-      () => socket.resetAndDestroy(),
-    );
+  #request(msg: DistributiveOmit<ForwarderRequest, "id">): Promise<number> {
+    const id = ++this.#nextId;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, (reply) => {
+        if (reply.error !== undefined)
+          reject(new BasaltError("unavailable", `forward to ${describe(msg)}: ${reply.error}`));
+        else resolve(reply.port!);
+      });
+      this.#worker.postMessage({ id, ...msg });
+    });
   }
 
   /** Closes every forward, stops the relay and removes its directory. Idempotent. */
@@ -194,6 +175,7 @@ export class Relay implements AsyncDisposable {
     this.#closed ??= (async () => {
       await Promise.all([...this.#forwards].map((close) => close()));
       this.#forwards.clear();
+      await this.#worker.terminate();
       this.#child.stdin?.end();
       await stopProcess(this.#child, 1000);
       await rm(this.#dir, { recursive: true, force: true });
@@ -204,10 +186,4 @@ export class Relay implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-  });
 }

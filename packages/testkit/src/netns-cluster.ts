@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { type NodeJoinResult, prepareNodeJoin } from "@basalt/kube";
 import type { MachineConfigInput } from "@basalt/machinery";
-import type { KeyPairPem } from "@basalt/pki";
+import { createCa, type KeyPairPem } from "@basalt/pki";
 import {
   createVmNetwork,
   type NetnsVm,
@@ -97,9 +97,7 @@ export async function startNetnsCluster(options: NetnsClusterOptions): Promise<N
   const since = () => (performance.now() - t0) / 1000;
   const log = options.log ?? (() => {});
   const cpOptions = options.controlPlane === false ? undefined : (options.controlPlane ?? {});
-  const ca = cpOptions
-    ? (cpOptions.ca ?? (await (await import("@basalt/pki")).createCa("basalt-kubernetes-ca")))
-    : undefined;
+  const ca = cpOptions ? (cpOptions.ca ?? (await createCa("basalt-kubernetes-ca"))) : undefined;
   const bootstrapToken = cpOptions ? (cpOptions.bootstrapToken ?? newBootstrapToken()) : undefined;
   let kubernetes: NetnsKubernetes | undefined;
   const network = await createVmNetwork({
