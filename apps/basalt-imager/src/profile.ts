@@ -28,9 +28,9 @@ const extraLink = z.strictObject({
  * `from` is `<component>/<file>` of the tool's output, `to` a path in the root.
  */
 const componentFile = z.strictObject({
-  from: z.string().regex(/^(kubernetes|kube-proxy|containerd|runc|cni-plugins|pause)\/[\w.+-]+$/, {
+  from: z.string().regex(/^(kubernetes|kube-proxy|kube|containerd|runc|cni-plugins|pause)\/[\w.+-]+$/, {
     message:
-      "expected <component>/<file>, component one of kubernetes, kube-proxy, containerd, runc, cni-plugins, pause",
+      "expected <component>/<file>, component one of kubernetes, kube-proxy, kube, containerd, runc, cni-plugins, pause",
   }),
   to: relPath,
 });

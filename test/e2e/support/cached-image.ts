@@ -32,8 +32,7 @@ export function imageInputHash(profile: ImageProfile = "base"): string {
     profile === "kubernetes"
       ? [
           profilePath("base"),
-          join(repo, "tools/k8s/versions.env"),
-          ...files(join(repo, "tools/k8s/src")).filter((f) => !f.endsWith(".test.ts")),
+          ...files(join(repo, "tools/k8s")).filter((f) => !f.endsWith(".test.ts") && !f.endsWith(".md")),
           ...files(join(repo, "packages/oci/src")).filter((f) => !f.endsWith(".test.ts")),
         ]
       : [];

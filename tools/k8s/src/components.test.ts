@@ -39,7 +39,7 @@ test("each component has its own key: bumping one pin moves only that component"
   // kube-proxy and pause follow Kubernetes, not the other way round.
   const k8sBump = { ...v, kubernetes: "v1.34.5" };
   const moved = componentNames.filter((n) => planComponent(n, k8sBump).key !== before.get(n));
-  assert.deepEqual(moved, ["kubernetes", "kube-proxy", "pause"]);
+  assert.deepEqual(moved, ["kubernetes", "kube-proxy", "kube", "pause"]);
   assert.deepEqual(planComponent("pause", v).outputs, ["pause", "pause-3.10.1.oci.tar"]);
   assert.deepEqual(planComponent("cni-plugins", v).outputs, ["bridge", "host-local", "loopback", "portmap"]);
 });
@@ -49,4 +49,17 @@ test("component selection: default, all, and a clear error for unknown names", (
   assert.deepEqual(selectComponents(["runc", "containerd", "runc"]), ["containerd", "runc"]);
   assert.deepEqual(selectComponents(["all"]), [...componentNames]);
   assert.throws(() => selectComponents(["crio"]), /unknown component 'crio'/);
+});
+
+test("the kube multi-call component has the binary and one name per program", () => {
+  const p = planComponent("kube", v);
+  assert.equal(p.key, "kube-v1.34.4-r1");
+  assert.deepEqual(p.outputs, [
+    "kube",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kubelet",
+    "kube-proxy",
+  ]);
 });

@@ -6,12 +6,22 @@ import type { Versions } from "./versions.ts";
 export const componentNames = [
   "kubernetes",
   "kube-proxy",
+  "kube",
   "containerd",
   "runc",
   "cni-plugins",
   "pause",
 ] as const;
 export type ComponentName = (typeof componentNames)[number];
+
+/** The programs of the `kube` multi-call binary (symlinks to it in its bin dir). */
+export const multicallPrograms = [
+  "kube-apiserver",
+  "kube-controller-manager",
+  "kube-scheduler",
+  "kubelet",
+  "kube-proxy",
+] as const;
 
 /** The CNI plugins a node's bridge network needs. */
 export const cniPlugins = ["bridge", "host-local", "loopback", "portmap"] as const;
@@ -40,6 +50,7 @@ export interface ComponentPlan {
 export const recipeRevisions: Readonly<Record<ComponentName, number>> = {
   kubernetes: 1,
   "kube-proxy": 1,
+  kube: 1,
   containerd: 1,
   runc: 1,
   "cni-plugins": 1,
@@ -74,6 +85,16 @@ export function planComponent(name: ComponentName, v: Versions): ComponentPlan {
           ["kubernetes", v.kubernetes],
         ]),
         outputs: ["kube-proxy"],
+      };
+    case "kube":
+      return {
+        name,
+        key: `kube-${v.kubernetes}-r${rev}`,
+        stamp: stampOf([
+          ["recipe", rev],
+          ["kubernetes", v.kubernetes],
+        ]),
+        outputs: ["kube", ...multicallPrograms],
       };
     case "containerd":
       return {

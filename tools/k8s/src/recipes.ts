@@ -1,10 +1,16 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BasaltError } from "@basalt/machinery";
 import { ociImageArchive } from "@basalt/oci";
 import { kubernetesCmds } from "@basalt/testkit/k8s-binaries";
-import { type ComponentName, cniPlugins, pauseArchiveName, pauseImageName } from "./components.ts";
+import {
+  type ComponentName,
+  cniPlugins,
+  multicallPrograms,
+  pauseArchiveName,
+  pauseImageName,
+} from "./components.ts";
 import {
   buildDateOf,
   hasReplace,
@@ -64,11 +70,13 @@ async function expectVersion(bin: string, args: string[], expect: string): Promi
     );
 }
 
-/** A wrapper module around k8s.io/kubernetes that builds `cmds` into `stage`. */
-async function buildKubernetesCmds(
+/** Version flags of each prepared wrapper module directory. */
+const ldflagsOf = new Map<string, string>();
+
+/** Writes and tidies the wrapper module around k8s.io/kubernetes in `work`/k8s, importing `cmds`. */
+async function prepareKubernetesModule(
   ctx: RecipeContext,
   cmds: readonly string[],
-  stage: string,
   work: string,
 ): Promise<StepTiming[]> {
   const timings: StepTiming[] = [];
@@ -90,14 +98,29 @@ async function buildKubernetesCmds(
     imports: cmds.map((c) => `k8s.io/kubernetes/cmd/${c}`),
   });
   writeFileSync(join(dir, "go.mod"), mod.goMod);
-  writeFileSync(join(dir, "tools.go"), mod.toolsGo);
-  await timedStep("go mod tidy (kubernetes)", "go", ["mod", "tidy"], {
-    cwd: dir,
-    env: goEnv(),
-    timings,
-    log: ctx.log,
-  });
-  const ldflags = kubernetesLdflags(v, buildDate);
+  if (cmds.length > 0) {
+    writeFileSync(join(dir, "tools.go"), mod.toolsGo);
+    await timedStep("go mod tidy (kubernetes)", "go", ["mod", "tidy"], {
+      cwd: dir,
+      env: goEnv(),
+      timings,
+      log: ctx.log,
+    });
+  }
+  ldflagsOf.set(dir, kubernetesLdflags(v, buildDate));
+  return timings;
+}
+
+/** A wrapper module around k8s.io/kubernetes that builds `cmds` into `stage`. */
+async function buildKubernetesCmds(
+  ctx: RecipeContext,
+  cmds: readonly string[],
+  stage: string,
+  work: string,
+): Promise<StepTiming[]> {
+  const timings = await prepareKubernetesModule(ctx, cmds, work);
+  const dir = join(work, "k8s");
+  const ldflags = ldflagsOf.get(dir)!;
   for (const [i, c] of cmds.entries()) {
     ctx.log(`building ${c} (${i + 1}/${cmds.length})…`);
     await timedStep(
@@ -234,6 +257,49 @@ const kubernetes: Recipe = async (ctx, stage, work) => {
 const kubeProxy: Recipe = async (ctx, stage, work) => {
   const timings = await buildKubernetesCmds(ctx, ["kube-proxy"], stage, work);
   await expectVersion(join(stage, "kube-proxy"), ["--version"], `Kubernetes ${ctx.versions.kubernetes}`);
+  return timings;
+};
+
+/**
+ * The `kube` multi-call binary (multicall/main.go) in the Kubernetes wrapper module, with the same
+ * flags as the separate programs; its bin dir has a symlink per program.
+ */
+const kube: Recipe = async (ctx, stage, work) => {
+  const v = ctx.versions.kubernetes;
+  const dir = join(work, "k8s");
+  const timings = await prepareKubernetesModule(ctx, [], work);
+  copyFileSync(join(import.meta.dirname, "..", "multicall", "main.go"), join(dir, "main.go"));
+  await timedStep("go mod tidy (kube)", "go", ["mod", "tidy"], {
+    cwd: dir,
+    env: goEnv(),
+    timings,
+    log: ctx.log,
+  });
+  ctx.log(
+    "building kube (kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy in one)…",
+  );
+  await timedStep(
+    "kube",
+    "go",
+    [
+      "build",
+      "-p",
+      String(ctx.jobs),
+      "-trimpath",
+      "-tags",
+      "selinux,notest",
+      "-ldflags",
+      ldflagsOf.get(dir)!,
+      "-o",
+      join(stage, "kube"),
+      ".",
+    ],
+    { cwd: dir, env: goEnv(), timings, log: ctx.log },
+  );
+  for (const p of multicallPrograms) {
+    symlinkSync("kube", join(stage, p));
+    await expectVersion(join(stage, p), ["--version"], `Kubernetes ${v}`);
+  }
   return timings;
 };
 
@@ -388,6 +454,7 @@ const pause: Recipe = async (ctx, stage, work) => {
 export const recipes: Readonly<Record<ComponentName, Recipe>> = {
   kubernetes,
   "kube-proxy": kubeProxy,
+  kube,
   containerd,
   runc,
   "cni-plugins": cni,
