@@ -32,6 +32,15 @@ export {
   parseWith,
 } from "./config/issues.ts";
 export {
+  bootstrapTokenPattern,
+  type KubeletSettings,
+  type KubernetesConfig,
+  kubernetesSchema,
+  redacted,
+  redactToken,
+  type Taint,
+} from "./config/kubernetes-config.ts";
+export {
   type InterfaceConfig,
   type MachineConfig,
   type MachineConfigInput,

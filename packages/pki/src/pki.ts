@@ -113,3 +113,4 @@ export async function issueLeaf(ca: KeyPairPem, req: LeafRequest): Promise<KeyPa
   });
   return { cert: cert.toString("pem"), key: await exportKey(keys.privateKey) };
 }
+export { generateBootstrapToken } from "./bootstrap-token.ts";

@@ -4,7 +4,7 @@ import { AsyncQueue } from "./async-queue.ts";
 export interface NodeEvent {
   id: number;
   time: Date;
-  kind: "service" | "config" | "power" | "api" | "daemon" | "upgrade" | "storage" | "image";
+  kind: "service" | "config" | "power" | "api" | "daemon" | "upgrade" | "storage" | "image" | "kubernetes";
   subject: string;
   message: string;
   /** The message as readers see it, when `message` may hold a secret (argv, URL query). */

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { MachineConfig } from "@basalt/machinery";
+import type { MachineConfig, ServiceConfig } from "@basalt/machinery";
 import { BasaltError } from "@basalt/machinery";
 import type { EventBus } from "../events/event-bus.ts";
 import type { Host } from "../host.ts";
@@ -11,17 +11,36 @@ import { ServiceRunner, type ServiceSnapshot, unknownService } from "./service-r
 export class Supervisor {
   readonly #runners = new Map<string, ServiceRunner>();
   readonly #logs: RotatingLog[] = [];
+  readonly #config: MachineConfig;
+  readonly #deps: { host: Host; events: EventBus; backoff?: BackoffPolicy };
 
   constructor(config: MachineConfig, deps: { host: Host; events: EventBus; backoff?: BackoffPolicy }) {
+    this.#config = config;
+    this.#deps = deps;
+    for (const service of config.services) this.add(service);
+  }
+
+  /**
+   * Supervises one more service (basaltd's own, such as the Kubernetes services, which are not in
+   * `services:`); it is started in `startAutostart` or by whoever added it.
+   */
+  add(service: ServiceConfig): ServiceRunner {
+    if (this.#runners.has(service.name))
+      throw new BasaltError("already_exists", `a service named "${service.name}" is already supervised`);
     const env = { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" };
-    for (const service of config.services) {
-      const log = new RotatingLog(join(config.paths.logs, `${service.name}.log`), {
-        ...config.logging,
-        onTrouble: publishLogTrouble(deps.events),
-      });
-      this.#logs.push(log);
-      this.#runners.set(service.name, new ServiceRunner(service, { ...deps, log, env }));
-    }
+    const log = new RotatingLog(join(this.#config.paths.logs, `${service.name}.log`), {
+      ...this.#config.logging,
+      onTrouble: publishLogTrouble(this.#deps.events),
+    });
+    this.#logs.push(log);
+    const runner = new ServiceRunner(service, { ...this.#deps, log, env });
+    this.#runners.set(service.name, runner);
+    return runner;
+  }
+
+  /** The configs of every supervised service, in start order. */
+  configs(): ServiceConfig[] {
+    return [...this.#runners.values()].map((r) => r.config);
   }
 
   names(): string[] {

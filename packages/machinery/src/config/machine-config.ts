@@ -2,6 +2,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { BasaltError } from "../errors.ts";
 import { parseWith } from "./issues.ts";
+import { kubernetesSchema, redacted, redactToken } from "./kubernetes-config.ts";
 
 const pem = (what: string) =>
   z.string().refine((s) => s.includes("-----BEGIN "), { message: `expected a PEM-encoded ${what}` });
@@ -173,6 +174,8 @@ export const machineConfigSchema = z.strictObject({
       allowInAgentMode: z.boolean().default(false),
     })
     .prefault({}),
+  /** This node is a Kubernetes node: in init mode basaltd runs containerd, kubelet and kube-proxy only. */
+  kubernetes: kubernetesSchema.optional(),
 });
 
 export type MachineConfig = z.infer<typeof machineConfigSchema>;
@@ -200,5 +203,27 @@ export function parseMachineConfig(text: string): MachineConfig {
     }
     names.add(s.name);
   }
+  if (config.kubernetes && config.services.length > 0) {
+    throw new BasaltError(
+      "invalid_argument",
+      "invalid machine config:\n  services: a node with a kubernetes section runs only Kubernetes (basaltd supervises containerd, kubelet and kube-proxy itself); remove services",
+    );
+  }
   return config;
+}
+
+/**
+ * The config as shown to someone who is not an admin (or written to a log): the node's private key
+ * and the bootstrap token's secret half are replaced by `<redacted>`.
+ */
+export function redactMachineConfig(config: MachineConfig): MachineConfig {
+  return {
+    ...config,
+    api: { ...config.api, key: redacted },
+    ...(config.kubernetes
+      ? {
+          kubernetes: { ...config.kubernetes, bootstrapToken: redactToken(config.kubernetes.bootstrapToken) },
+        }
+      : {}),
+  };
 }

@@ -17,6 +17,7 @@ import { clientConfigPath } from "../../cli/client-config-file.ts";
 import type { Command, CommandOutput, Invocation } from "../../cli/command.ts";
 import { writePrivateFile } from "../../cli/private-file.ts";
 import { readSecrets, renderSecrets } from "./secrets-file.ts";
+import { parseEndpoint, parseWorkerSpec, workerMachineConfig } from "./worker-config.ts";
 
 function written(files: { path: string; holds: string }[], message: string): CommandOutput {
   return {
@@ -88,15 +89,17 @@ export const genCommands: Command[] = [
   },
   {
     path: ["gen", "secrets"],
-    summary: "a new cluster CA (secrets.yaml, 0600)",
+    summary: "a new cluster CA, Kubernetes CA and bootstrap token (secrets.yaml, 0600)",
     usage: "basaltctl gen secrets [--out secrets.yaml] [--force]",
     options: { out: { type: "string" }, ...force },
     async run(inv) {
       const out = (inv.values.out as string | undefined) ?? "secrets.yaml";
-      const ca = await (await pki()).createCa("basalt-os-ca");
-      writePrivateFile(out, renderSecrets({ ca }), inv.values.force === true);
+      const p = await pki();
+      const ca = await p.createCa("basalt-os-ca");
+      const kubernetes = { ca: await p.createCa("kubernetes"), bootstrapToken: p.generateBootstrapToken() };
+      writePrivateFile(out, renderSecrets({ ca, kubernetes }), inv.values.force === true);
       return written(
-        [{ path: out, holds: "cluster CA certificate and key" }],
+        [{ path: out, holds: "node API CA; Kubernetes cluster CA and bootstrap token" }],
         "keep this file secret: it can mint admin certificates",
       );
     },
@@ -105,10 +108,15 @@ export const genCommands: Command[] = [
     path: ["gen", "config"],
     summary: "machine configs for the named nodes and an admin client config",
     usage:
-      "basaltctl gen config --secrets secrets.yaml --node NAME=ADDRESS[:PORT]... [--out DIR] [--context NAME] [--logs-root DIR] [--force]",
+      "basaltctl gen config --secrets secrets.yaml (--node NAME=ADDRESS[:PORT]... | --kubernetes-endpoint https://ADDR:6443 --worker NAME=IPV4[/PREFIX]... [--gateway IPV4] [--cluster-name N] [--api-san ADDR]...) [--out DIR] [--context NAME] [--logs-root DIR] [--force]",
     options: {
       secrets: { type: "string" },
       node: { type: "string", multiple: true },
+      worker: { type: "string", multiple: true },
+      "kubernetes-endpoint": { type: "string" },
+      gateway: { type: "string" },
+      "cluster-name": { type: "string" },
+      "api-san": { type: "string", multiple: true },
       out: { type: "string" },
       "context-name": { type: "string" },
       "logs-root": { type: "string" },
@@ -117,16 +125,60 @@ export const genCommands: Command[] = [
     async run(inv) {
       const secretsPath = (inv.values.secrets as string | undefined) ?? "secrets.yaml";
       const specs = (inv.values.node as string[] | undefined) ?? [];
-      if (specs.length === 0)
+      const workerSpecs = ((inv.values.worker as string[] | undefined) ?? []).map(parseWorkerSpec);
+      if (specs.length === 0 && workerSpecs.length === 0)
         throw new BasaltError("invalid_argument", "no nodes given", {
-          hint: "add --node NAME=ADDRESS for each node",
+          hint: "add --node NAME=ADDRESS for each agent-mode node, or --worker NAME=ADDRESS for each Kubernetes worker",
         });
+      const endpointFlag = inv.values["kubernetes-endpoint"] as string | undefined;
+      if (workerSpecs.length > 0 && !endpointFlag)
+        throw new BasaltError("invalid_argument", "--worker needs --kubernetes-endpoint", {
+          hint: "the apiserver the workers join, e.g. --kubernetes-endpoint https://10.0.0.1:6443",
+        });
+      const gateway = inv.values.gateway as string | undefined;
+      if (gateway !== undefined && !isIP(gateway))
+        throw new BasaltError("invalid_argument", `--gateway "${gateway}" is not an IP address`);
       const nodes = specs.map(parseNodeSpec);
       const out = (inv.values.out as string | undefined) ?? ".";
       const logsRoot = inv.values["logs-root"] as string | undefined;
       const secrets = readSecrets(secretsPath);
       const files: { path: string; holds: string }[] = [];
-      for (const node of nodes) {
+      if (workerSpecs.length > 0) {
+        const endpoint = parseEndpoint(endpointFlag!);
+        if (!secrets.kubernetes)
+          throw new BasaltError(
+            "failed_precondition",
+            `${secretsPath} has no Kubernetes CA or bootstrap token`,
+            {
+              hint: "it predates Kubernetes support: create a new one with `basaltctl gen secrets --out FILE`",
+            },
+          );
+        for (const worker of workerSpecs) {
+          const extraSans = (inv.values["api-san"] as string[] | undefined) ?? [];
+          const serving = await (await pki()).issueLeaf(secrets.ca, {
+            commonName: worker.name,
+            ips: [worker.address, ...extraSans.filter((a) => isIP(a))],
+            dnsNames: [worker.name, ...extraSans.filter((a) => !isIP(a))],
+            usage: "server",
+          });
+          const config = workerMachineConfig({
+            worker,
+            api: { ca: secrets.ca.cert, serving },
+            kubernetes: secrets.kubernetes,
+            endpoint,
+            clusterName: (inv.values["cluster-name"] as string | undefined) ?? "kubernetes",
+            ...(gateway ? { gateway } : {}),
+          });
+          const path = join(out, `${worker.name}.yaml`);
+          writePrivateFile(path, stringify(config), inv.values.force === true);
+          files.push({
+            path,
+            holds: `worker machine config of ${worker.name} (serving key, bootstrap token)`,
+          });
+          nodes.push({ name: worker.name, endpoint: `${worker.address}:${defaultApiPort}`, labels: {} });
+        }
+      }
+      for (const node of nodes.slice(0, specs.length)) {
         const host = node.endpoint.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
         const serving = await (await pki()).issueLeaf(secrets.ca, {
           commonName: node.name,

@@ -1,11 +1,20 @@
 import { readFileSync } from "node:fs";
-import { BasaltError } from "@basalt/machinery";
+import { BasaltError, bootstrapTokenPattern } from "@basalt/machinery";
 import type { KeyPairPem } from "@basalt/pki";
 import { parse, stringify } from "yaml";
 
 /** The cluster's secrets: the CA that signs node and client certificates. Kept 0600, never printed. */
 export interface Secrets {
   ca: KeyPairPem;
+  /** The Kubernetes cluster's CA and the bootstrap token workers join with (older files lack it). */
+  kubernetes?: KubernetesSecrets;
+}
+
+export interface KubernetesSecrets {
+  /** Signs the apiserver's serving certificate and, through kube-controller-manager, kubelets' client certificates. */
+  ca: KeyPairPem;
+  /** `id.secret`: the token kubelet bootstraps with. */
+  bootstrapToken: string;
 }
 
 export function readSecrets(path: string): Secrets {
@@ -23,9 +32,21 @@ export function readSecrets(path: string): Secrets {
       `${path} is not a Basalt secrets file (ca.cert and ca.key expected)`,
     );
   }
+  const k = doc.kubernetes;
+  if (
+    k !== undefined &&
+    (!k?.ca?.cert?.includes("BEGIN CERTIFICATE") ||
+      !k.ca.key?.includes("PRIVATE KEY") ||
+      !bootstrapTokenPattern.test(k.bootstrapToken ?? ""))
+  ) {
+    throw new BasaltError(
+      "invalid_argument",
+      `${path}: kubernetes.ca.cert, kubernetes.ca.key and kubernetes.bootstrapToken (abcdef.0123456789abcdef) expected`,
+    );
+  }
   return doc as Secrets;
 }
 
 export function renderSecrets(s: Secrets): string {
-  return stringify({ ca: s.ca });
+  return stringify(s.kubernetes ? { ca: s.ca, kubernetes: s.kubernetes } : { ca: s.ca });
 }

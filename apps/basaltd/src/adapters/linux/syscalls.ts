@@ -22,6 +22,11 @@ export interface Syscalls {
   /** A raw NETLINK_ROUTE socket: send a request, read the answer. */
   netlinkRoute(): { send(msg: Buffer): void; receive(): Buffer; close(): void };
   ifIndex(name: string): number;
+  /**
+   * Loads a kernel module from an open file (finit_module(2)); `compressed` lets the kernel
+   * decompress .ko.xz/.ko.zst itself. Returns false if the module was already loaded (EEXIST).
+   */
+  finitModule(fd: number, compressed: boolean): boolean;
 }
 
 let loaded: Promise<Syscalls> | undefined;
@@ -52,6 +57,7 @@ async function load(): Promise<Syscalls> {
     close: fn("int close(int fd)"),
     ifNameToIndex: fn("unsigned int if_nametoindex(const char *name)"),
     strerror: fn("const char *strerror(int errnum)"),
+    syscall: fn("long syscall(long number, ...)"),
   };
   const check = (rc: number | bigint, what: string) => {
     if (Number(rc) >= 0) return Number(rc);
@@ -95,6 +101,25 @@ async function load(): Promise<Syscalls> {
         },
         close: () => void c.close(fd),
       };
+    },
+    finitModule(fd, compressed) {
+      const SYS_finit_module = 313; // x86_64
+      const MODULE_INIT_COMPRESSED_FILE = 4;
+      const rc = Number(
+        c.syscall(
+          SYS_finit_module,
+          "int",
+          fd,
+          "str",
+          "",
+          "int",
+          compressed ? MODULE_INIT_COMPRESSED_FILE : 0,
+        ),
+      );
+      if (rc >= 0) return true;
+      const errno = koffi.errno();
+      if (errno === 17 /* EEXIST */) return false;
+      throw new BasaltError("internal", `finit_module: ${c.strerror(errno) as string} (errno ${errno})`);
     },
     ifIndex(name) {
       const index = Number(c.ifNameToIndex(name));

@@ -1,0 +1,250 @@
+import { readFileSync } from "node:fs";
+import type { Http2SecureServer } from "node:http2";
+import {
+  BasaltError,
+  basaltVersion,
+  type MachineConfig,
+  parseMachineConfig,
+  toBasaltError,
+} from "@basalt/machinery";
+import type { Logger } from "pino";
+import { checkBootstrapToken } from "../adapters/linux/apiserver-probe.ts";
+import { linuxInitHost } from "../adapters/linux/init-host-linux.ts";
+import { fatalReboot, powerAction, startReaper } from "../adapters/linux/init-power.ts";
+import { linuxKubeNodeHost } from "../adapters/linux/kube-node-host-linux.ts";
+import { linuxHost } from "../adapters/linux/linux-host.ts";
+import { pinnedImageImporter } from "../adapters/linux/pinned-image-importer.ts";
+import { raiseNoFileLimit } from "../adapters/linux/rlimit.ts";
+import { linuxUpdateSystem } from "../adapters/linux/update-system-linux.ts";
+import { type ApiSecurity, createApiSecurity } from "../api/api-security.ts";
+import { startApiServer } from "../api/server.ts";
+import type { DaemonContext } from "../daemon-context.ts";
+import { EventBus } from "../events/event-bus.ts";
+import type { Host } from "../host.ts";
+import { findBootDisk } from "../init/boot-disk.ts";
+import { espMountPoint } from "../init/boot-phases.ts";
+import { bootStatusLines } from "../init/boot-status.ts";
+import { runBoot } from "../init/run-boot.ts";
+import { runKubePhases } from "../kubernetes/kubernetes-phases.ts";
+import { kubeHealthGates, kubeServices } from "../kubernetes/kubernetes-services.ts";
+import { kubeNodePaths } from "../kubernetes/node-paths.ts";
+import { createLogger } from "../logger.ts";
+import { publishLogTrouble } from "../supervisor/rotating-log.ts";
+import { Supervisor } from "../supervisor/supervisor.ts";
+import { guardBoot } from "../update/boot-guard.ts";
+import { nodeHealth } from "../update/node-health.ts";
+
+/**
+ * The phases of basaltd's start, in order: config → host → events → supervisor → API → Kubernetes →
+ * boot guard. main.ts runs them; each takes what the ones before it made.
+ */
+
+/** Config: in init mode, boot the node (mounts, STATE, config, network); else read --config. */
+export async function configPhase(
+  initMode: boolean,
+  configPath: string | undefined,
+  usage: string,
+): Promise<{ config: MachineConfig; source: string }> {
+  if (initMode) {
+    const onFatal = (err: unknown) => void fatalReboot(toBasaltError(err).stack ?? String(err));
+    process.on("uncaughtException", onFatal);
+    process.on("unhandledRejection", onFatal);
+    const boot = await runBoot(linuxInitHost());
+    return { config: { ...boot.config, node: { ...boot.config.node, mode: "init" } }, source: boot.source };
+  }
+  if (!configPath) throw new BasaltError("invalid_argument", "no machine config given", { hint: usage });
+  let text: string;
+  try {
+    text = readFileSync(configPath, "utf8");
+  } catch (err) {
+    throw new BasaltError(
+      "not_found",
+      `cannot read machine config ${configPath}: ${(err as NodeJS.ErrnoException).code}`,
+    );
+  }
+  const config = parseMachineConfig(text);
+  if (config.kubernetes)
+    throw new BasaltError("failed_precondition", "the kubernetes section needs init mode", {
+      hint: "basaltd runs Kubernetes only as PID 1 of a Basalt image; remove kubernetes: to run it as an agent",
+    });
+  return { config, source: configPath };
+}
+
+/**
+ * Host: the OS adapter (init mode powers off through PID 1's own path) and the daemon log, whose
+ * trouble (a full disk) becomes an event instead of a crash.
+ */
+export function hostPhase(
+  config: MachineConfig,
+  initMode: boolean,
+  events: EventBus,
+): { host: Host; log: Logger } {
+  const log = createLogger(config.paths.logs, { ...config.logging, onTrouble: publishLogTrouble(events) });
+  const host: Host = initMode
+    ? { ...linuxHost(), reboot: () => powerAction("reboot"), powerOff: () => powerAction("poweroff") }
+    : linuxHost();
+  return { host, log };
+}
+
+/**
+ * API security: in init mode the descriptor limit raised (the kernel starts PID 1 with 1024: too few
+ * for the API's connection limits), then the audit trail and the limits of api.limits.
+ */
+export async function securityPhase(
+  config: MachineConfig,
+  log: Logger,
+  initMode: boolean,
+): Promise<ApiSecurity> {
+  if (initMode)
+    await raiseNoFileLimit()
+      .then((l) => log.info(l, "RLIMIT_NOFILE raised"))
+      .catch((err: unknown) => log.warn({ err: toBasaltError(err).message }, "cannot raise RLIMIT_NOFILE"));
+  return createApiSecurity(config, log);
+}
+
+/** Events: the bounded history every later phase reports into. */
+export function eventsPhase(): EventBus {
+  return new EventBus();
+}
+
+/** Supervisor: the services of the config, plus containerd, kubelet and kube-proxy on a Kubernetes node. */
+export function supervisorPhase(config: MachineConfig, host: Host, events: EventBus): Supervisor {
+  const supervisor = new Supervisor(config, { host, events });
+  if (config.kubernetes)
+    for (const s of kubeServices(config.kubernetes, config.node.name, kubeNodePaths)) supervisor.add(s);
+  return supervisor;
+}
+
+/** The context RPC handlers see, with an orderly stop shared by signals and power actions. */
+export function contextPhase(
+  config: MachineConfig,
+  parts: {
+    host: Host;
+    events: EventBus;
+    supervisor: Supervisor;
+    log: Logger;
+    initMode: boolean;
+    security: ApiSecurity;
+  },
+): { ctx: DaemonContext; setServer(server: Http2SecureServer): void; stop(why: string): Promise<void> } {
+  const { host, events, supervisor, log } = parts;
+  let server: Http2SecureServer | undefined;
+  let stopping = false;
+  const stop = async (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ why }, "stopping");
+    events.publish("daemon", "basaltd", `stopping: ${why}`);
+    server?.close();
+    await supervisor.stopAll();
+    await parts.security.close();
+  };
+  const ctx: DaemonContext = {
+    config,
+    host,
+    events,
+    supervisor,
+    audit: parts.security.audit,
+    limits: parts.security.limits,
+    async power(action) {
+      await stop(action);
+      await (action === "reboot" ? host.reboot() : host.powerOff()).catch((err: Error) =>
+        log.error({ err }, `${action} failed`),
+      );
+      process.exit(0);
+    },
+  };
+  if (parts.initMode) {
+    try {
+      const cmdline = readFileSync("/proc/cmdline", "utf8");
+      ctx.update = linuxUpdateSystem({
+        cmdline,
+        partitions: findBootDisk(linuxInitHost().blockDevices(), cmdline).partitions,
+        espMount: espMountPoint,
+      });
+    } catch (err) {
+      log.warn({ err: toBasaltError(err).message }, "A/B updates unavailable");
+    }
+  }
+  const setServer = (s: Http2SecureServer) => {
+    server = s;
+  };
+  return { ctx, setServer, stop };
+}
+
+/** API: the node API listening; then the services of the config start. */
+export async function apiPhase(
+  ctx: DaemonContext,
+  log: Logger,
+  source: string,
+  security: ApiSecurity,
+): Promise<Http2SecureServer> {
+  const { config, events } = ctx;
+  const server = await startApiServer(ctx, log, security);
+  log.info(
+    { listen: config.api.listen, node: config.node.name, mode: config.node.mode, version: basaltVersion },
+    "node API listening",
+  );
+  events.publish("config", "machine", `machine config loaded from ${source}`);
+  events.publish("api", config.api.listen, "node API listening");
+  ctx.supervisor.startAutostart();
+  return server;
+}
+
+/**
+ * Kubernetes: on a node with a `kubernetes:` section, modules and sysctls → cgroups → configs →
+ * containerd → pinned pause image → join check → kubelet → kube-proxy, in the background (the API
+ * stays up whatever happens). Returns the services whose health the boot guard waits for.
+ */
+export function kubernetesPhase(ctx: DaemonContext, log: Logger): string[] {
+  const k8s = ctx.config.kubernetes;
+  if (!k8s) return [];
+  const report = (subject: string, message: string) => {
+    ctx.events.publish("kubernetes", subject, message);
+    log.info({ kubernetes: subject }, message);
+    console.log(`basaltd: [k8s ${subject}] ${message}`);
+  };
+  void runKubePhases({
+    k8s,
+    nodeName: ctx.config.node.name,
+    paths: kubeNodePaths,
+    host: linuxKubeNodeHost(kubeNodePaths.moduleLists),
+    services: {
+      start: (n) => ctx.supervisor.get(n).start(),
+      snapshot: (n) => ctx.supervisor.get(n).snapshot(),
+    },
+    images: pinnedImageImporter(kubeNodePaths.containerdSocket, ctx.config.containers.snapshotter),
+    joinCheck: checkBootstrapToken,
+    report,
+  }).catch((err: unknown) => report("basaltd", `Kubernetes start-up stopped: ${toBasaltError(err).message}`));
+  return [...kubeHealthGates];
+}
+
+/** Boot guard: bless this version once healthy (Kubernetes gates included), or reboot to fall back. */
+export function bootGuardPhase(ctx: DaemonContext, log: Logger, gates: readonly string[]): void {
+  const { update, supervisor, events, config } = ctx;
+  if (!update) return;
+  const cmdline = readFileSync("/proc/cmdline", "utf8");
+  void guardBoot({
+    update,
+    health: () => nodeHealth(supervisor.list(), config.services, cmdline, gates),
+    deadlineMs: config.update.healthDeadlineSeconds * 1000,
+    reboot: (why) => {
+      events.publish("upgrade", "boot", `rebooting: ${why}`);
+      void ctx.power("reboot");
+    },
+    report: (message) => {
+      log.info({ upgrade: message }, "boot guard");
+      events.publish("upgrade", "boot", message);
+      console.log(`basaltd: ${message}`);
+    },
+  }).catch((err: unknown) => log.error({ err: toBasaltError(err).message }, "boot guard failed"));
+}
+
+/** Init mode's last words on the console: reaping orphans, and the status block in place of a login. */
+export function consolePhase(ctx: DaemonContext): void {
+  startReaper();
+  const cmdline = readFileSync("/proc/cmdline", "utf8");
+  for (const line of bootStatusLines(ctx.config, cmdline, ctx.host.networkInterfaces(), process.uptime()))
+    console.log(line);
+}
