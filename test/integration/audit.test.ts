@@ -104,10 +104,29 @@ test("a read refused inside a stream is audited, and basaltctl audit --refused s
     .map((l) => JSON.parse(l) as { node: string; value: Row });
   assert.ok(rows.every((r) => r.value.result !== "ok"));
   assert.ok(rows.some((r) => r.value.target === "/etc/shadow" && r.value.rpc.endsWith("FileService/Read")));
-  const readers = await basaltctl(["audit", "--role", "os:reader", "--tail", "5", "--basaltconfig", admin]);
+  const readers = await basaltctl([
+    "audit",
+    "--role",
+    "os:reader",
+    "--tail",
+    "5",
+    "-o",
+    "json",
+    "--basaltconfig",
+    admin,
+  ]);
   assert.equal(readers.code, 0, readers.stderr);
-  assert.match(readers.stdout, /os:reader/);
-  assert.doesNotMatch(readers.stdout, /os:admin/);
+  const roles = readers.stdout
+    .trim()
+    .split("\n")
+    .map((l) => (JSON.parse(l) as { value: Row }).value.role);
+  assert.equal(roles.length, 5);
+  assert.ok(
+    roles.every((r) => r === "os:reader"),
+    roles.join(","),
+  );
+  const table = await basaltctl(["audit", "--refused", "--basaltconfig", admin]);
+  assert.match(table.stdout, /reader\s+os:reader\s+FileService\/Read\s+\/etc\/shadow\s+permission_denied/);
 
   const denied = await basaltctl([
     "audit",
