@@ -75,6 +75,12 @@ async function main(argv: string[]): Promise<void> {
     configSource = values.config;
   }
   const log = createLogger(config.paths.logs, config.logging);
+  const host: Host = initMode
+    ? { ...linuxHost(), reboot: () => powerAction("reboot"), powerOff: () => powerAction("poweroff") }
+    : linuxHost();
+  const events = new EventBus();
+  const supervisor = new Supervisor(config, { host, events });
+
   if (initMode) {
     // The kernel starts PID 1 with 1024 descriptors: too few for the API's connection limits.
     await raiseNoFileLimit()
@@ -82,12 +88,6 @@ async function main(argv: string[]): Promise<void> {
       .catch((err: unknown) => log.warn({ err: toBasaltError(err).message }, "cannot raise RLIMIT_NOFILE"));
   }
   const security = await createApiSecurity(config, log);
-  const host: Host = initMode
-    ? { ...linuxHost(), reboot: () => powerAction("reboot"), powerOff: () => powerAction("poweroff") }
-    : linuxHost();
-  const events = new EventBus();
-  const supervisor = new Supervisor(config, { host, events });
-
   let stopping = false;
   const stop = async (why: string) => {
     if (stopping) return;
