@@ -128,7 +128,10 @@ test("a read refused inside a stream is audited, and basaltctl audit --refused s
     roles.join(","),
   );
   const table = await basaltctl(["audit", "--refused", "--basaltconfig", admin]);
-  assert.match(table.stdout, /reader\s+os:reader\s+FileService\/Read\s+\/etc\/shadow\s+(permission_denied|not_found)/);
+  assert.match(
+    table.stdout,
+    /reader\s+os:reader\s+FileService\/Read\s+\/etc\/shadow\s+(permission_denied|not_found)/,
+  );
 
   const denied = await basaltctl([
     "audit",
