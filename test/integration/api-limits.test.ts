@@ -13,10 +13,11 @@ import { type FleetNode, LocalFleet } from "../support/local-fleet.ts";
 /**
  * Unauthenticated connections in the flood test. 10,000 (1,000 at a time) proves the point on this
  * 2-core machine in well under a minute: with sampling the daemon log grows by a fixed budget per
- * minute whatever N is, and the audit trail not at all. BASALT_FLOOD_N=50000 runs the issue's figure.
+ * minute whatever N is, and the audit trail not at all. BASALT_FLOOD_N=50000 runs the issue's figure,
+ * BASALT_FLOOD_WAVE=5000 its "5,000 at once".
  */
 const floodN = Number(process.env.BASALT_FLOOD_N ?? 10_000);
-const floodWave = 1000;
+const floodWave = Number(process.env.BASALT_FLOOD_WAVE ?? 1000);
 
 // Node 1 (127.0.0.2): default limits, the smallest audit file (64 KiB, keep 1) so that any audit
 // line the flood wrote would rotate the history out. Node 2 (127.0.0.3): small connection limits.
