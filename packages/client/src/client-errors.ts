@@ -23,6 +23,16 @@ function rootCode(err: unknown): string | undefined {
 export function explainCallError(err: unknown, endpoint: string, tls?: Partial<TlsMaterial>): BasaltError {
   if (err instanceof BasaltError) return err;
   const code = rootCode(err);
+  // GOAWAY ENHANCE_YOUR_CALM (0xb): the node's per-certificate or total connection limit.
+  if (/ENHANCE_YOUR_CALM|closed with error code (11|0xb)\b/i.test(String((err as Error)?.message ?? ""))) {
+    return new BasaltError(
+      "resource_exhausted",
+      `node ${endpoint} refused the connection: too many from this client`,
+      {
+        hint: "close other basaltctl sessions or streams to this node, then retry",
+      },
+    );
+  }
   // A node drops a client whose certificate it does not accept right after the TLS handshake,
   // without a reason: the call dies as a reset or a cancelled stream. Our own certificate says why.
   const dropped =
@@ -42,17 +52,6 @@ export function explainCallError(err: unknown, endpoint: string, tls?: Partial<T
         { hint: "does the node trust this cluster's CA? use the client config generated with its secrets" },
       );
     }
-  }
-  // HTTP/2 ENHANCE_YOUR_CALM (0xb): Node names it in a stream error, and gives only the number when
-  // the whole session is closed with it.
-  if (/ENHANCE_YOUR_CALM|closed with error code 11\b/.test(String((err as Error)?.message ?? ""))) {
-    return new BasaltError(
-      "resource_exhausted",
-      `node ${endpoint} refused the connection: too many from this client`,
-      {
-        hint: "close other basaltctl sessions or streams to this node, then retry",
-      },
-    );
   }
   switch (code) {
     case "ECONNREFUSED":

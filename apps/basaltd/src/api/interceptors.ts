@@ -45,9 +45,14 @@ function finish(deps: GateDeps, call: AuditCall & { outcome?: Outcome }, reason?
       : { result: "canceled", reason: "the client went away" });
   call.record.result = outcome.result;
   call.record.reason = outcome.result === "ok" ? "" : outcome.reason;
+  if (call.refusal && outcome.result !== "ok") {
+    call.record.result = call.refusal.result;
+    call.record.reason = `${call.refusal.reason} (caller told: ${outcome.result})`;
+  }
   call.record.durationMs = Date.now() - call.started;
-  if (outcome.result === "permission_denied" || outcome.result === "resource_exhausted")
-    deps.metrics.refused(outcome.result === "resource_exhausted" ? "limit" : "permission_denied");
+  const result = call.record.result;
+  if (result === "permission_denied" || result === "resource_exhausted")
+    deps.metrics.refused(result === "resource_exhausted" ? "limit" : "permission_denied");
   deps.audit.write(call.record);
 }
 

@@ -9,6 +9,11 @@ export interface AuditCall {
   record: AuditRecord;
   started: number;
   done: boolean;
+  /**
+   * Set by a handler that refuses the call but tells the caller something more generic (a denied
+   * path answered like a missing one): the record keeps the truth.
+   */
+  refusal?: { result: string; reason: string };
   /** Runs once when the call ends: releases what the call held (limits). */
   release: (() => void)[];
 }

@@ -19,6 +19,9 @@ export interface CallLike {
  * Handlers do not write the call's own record (the API gate does, once, when the call ends, with
  * the code the caller saw). Two hooks exist for handlers:
  * - `ctx.audit.target(call, text)`: say precisely what the call is about (e.g. the resolved path);
+ * - `ctx.audit.refused(call, code, reason)`: the call is refused but the caller is told something
+ *   more generic (a denied path answered exactly like a missing one): the record keeps the real
+ *   code and reason, and notes what the caller was told;
  * - `ctx.audit.refusedInStream(call, target, error)`: a stream that refuses one thing but goes on
  *   (e.g. a follow stream skipping a denied file) records that refusal as its own record, marked
  *   `inStream`. A refusal that ends the stream needs no hook: throwing it is enough.
@@ -53,6 +56,12 @@ export class AuditTrail {
   target(call: CallLike, text: string): void {
     const c = call.contextValues.get(auditCallKey);
     if (c) c.record.target = bound(text, 256);
+  }
+
+  /** Marks the running call as refused with `code` whatever the caller is told; see the class comment. */
+  refused(call: CallLike, code: string, reason: string): void {
+    const c = call.contextValues.get(auditCallKey);
+    if (c) c.refusal = { result: code, reason: reasonText(reason) };
   }
 
   /** Records a refusal inside a stream that goes on; see the class comment. */
