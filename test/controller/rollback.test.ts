@@ -14,7 +14,7 @@ import { oldOs, type SimCluster, startSimCluster } from "./support/sim-cluster.t
  * Rollback after a successful boot, against a real control plane with SIMULATED nodes: node-1 boots
  * the new image (new boot ID, new version, Ready) but stays unhealthy, so it fails its health gate
  * and is rolled back — and really comes back on the old version, with the new one kept as the other
- * slot's, uncordoned. node-2 upgrades normally. The budget and PDB invariants hold throughout.
+ * slot's, uncordoned. node-0 upgrades normally. The budget and PDB invariants hold throughout.
  */
 const newOs = "2.0.0";
 const spec: UpgradePlanSpec = {
@@ -84,7 +84,7 @@ test("a node that booted the new version and failed its health gate is rolled ba
       "os-2",
       (p) => (p.status?.counts?.rolledBack ?? 0) === 1 && (p.status?.counts?.done ?? 0) === 1,
       120_000,
-      "node-1 rolled back and node-2 done",
+      "node-1 rolled back and node-0 done",
     );
     assert.equal(done.status?.counts?.failed ?? 0, 0);
     const n1 = await waitFor(
@@ -101,8 +101,8 @@ test("a node that booted the new version and failed its health gate is rolled ba
     assert.equal(a[simKeys.previousOs], newOs, "the new version is the other slot's");
     assert.notEqual(n1.status?.nodeInfo?.bootID, newBoot, "rolling back was a reboot");
     assert.match(a[annotationKeys.lastError] ?? "", /not healthy within 4s/);
-    const n2 = await node("node-2");
-    assert.equal(n2.metadata.annotations?.[simKeys.osVersion], newOs);
+    const n0 = await node("node-0");
+    assert.equal(n0.metadata.annotations?.[simKeys.osVersion], newOs, "node-0 upgraded");
   } finally {
     // Also when an assertion failed: a running monitor would keep the test process alive.
     await monitor.stop();
