@@ -70,59 +70,63 @@ test("a deleted plan hands every node back before it goes; nothing starts after 
   const { kube } = cluster;
   const monitor = new InvariantMonitor(kube, spec);
   monitor.start();
-  await createPlan(kube, "os-4", spec);
-  await waitFor(
-    async () => (await getPlan(kube, "os-4")).metadata.finalizers?.includes(planFinalizer) ?? false,
-    30_000,
-    "the controller's finalizer on the plan",
-  );
-  // An upgrade under way (the simulated install takes 2 s): the plan must wait for it.
-  await waitFor(
-    async () =>
-      (await nodes()).some((n) =>
-        ["upgrading", "rebooting"].includes(n.metadata.annotations?.[annotationKeys.phase] ?? ""),
-      ),
-    60_000,
-    "a node upgrading",
-  );
-  await kube.request({ method: "DELETE", path: `${upgradePlanPath}/os-4` });
-  // A write the controller sent before its watch showed the delete may still land in the next
-  // moments; anything that starts later was started for a deleted plan.
-  await sleep(300);
-  const atDelete = new Set(started(await nodes()));
-  // Held by the finalizer while nodes are handed back.
-  const held = await getPlan(kube, "os-4").catch(() => undefined);
-  assert.ok(
-    held === undefined || held.metadata.deletionTimestamp,
-    "deleting, not yet gone (or already done)",
-  );
-
-  const late = new Set<string>();
-  await waitFor(
-    async () => {
-      for (const name of started(await nodes())) if (!atDelete.has(name)) late.add(name);
-      try {
-        await getPlan(kube, "os-4");
-        return false;
-      } catch (err) {
-        if (hasStatus(err, 404)) return true;
-        throw err;
-      }
-    },
-    90_000,
-    "the plan gone once its nodes are handed back",
-  );
-  assert.deepEqual([...late], [], "no node starts after the delete");
-  await sleep(500);
-  for (const n of await nodes()) {
-    assert.equal(
-      n.metadata.annotations?.[annotationKeys.phase],
-      undefined,
-      `${n.metadata.name} state cleared`,
+  try {
+    await createPlan(kube, "os-4", spec);
+    await waitFor(
+      async () => (await getPlan(kube, "os-4")).metadata.finalizers?.includes(planFinalizer) ?? false,
+      30_000,
+      "the controller's finalizer on the plan",
     );
-    assert.ok(!n.spec.unschedulable, `${n.metadata.name} uncordoned`);
+    // An upgrade under way (the simulated install takes 2 s): the plan must wait for it.
+    await waitFor(
+      async () =>
+        (await nodes()).some((n) =>
+          ["upgrading", "rebooting"].includes(n.metadata.annotations?.[annotationKeys.phase] ?? ""),
+        ),
+      60_000,
+      "a node upgrading",
+    );
+    await kube.request({ method: "DELETE", path: `${upgradePlanPath}/os-4` });
+    // A write the controller sent before its watch showed the delete may still land in the next
+    // moments; anything that starts later was started for a deleted plan.
+    await sleep(300);
+    const atDelete = new Set(started(await nodes()));
+    // Held by the finalizer while nodes are handed back.
+    const held = await getPlan(kube, "os-4").catch(() => undefined);
+    assert.ok(
+      held === undefined || held.metadata.deletionTimestamp,
+      "deleting, not yet gone (or already done)",
+    );
+
+    const late = new Set<string>();
+    await waitFor(
+      async () => {
+        for (const name of started(await nodes())) if (!atDelete.has(name)) late.add(name);
+        try {
+          await getPlan(kube, "os-4");
+          return false;
+        } catch (err) {
+          if (hasStatus(err, 404)) return true;
+          throw err;
+        }
+      },
+      90_000,
+      "the plan gone once its nodes are handed back",
+    );
+    assert.deepEqual([...late], [], "no node starts after the delete");
+    await sleep(500);
+    for (const n of await nodes()) {
+      assert.equal(
+        n.metadata.annotations?.[annotationKeys.phase],
+        undefined,
+        `${n.metadata.name} state cleared`,
+      );
+      assert.ok(!n.spec.unschedulable, `${n.metadata.name} uncordoned`);
+    }
+  } finally {
+    // Also when an assertion failed: a running monitor would keep the test process alive.
+    await monitor.stop();
   }
-  await monitor.stop();
   assert.deepEqual(monitor.violations, []);
   assert.deepEqual((await cordoned(kube)).ours, []);
 });

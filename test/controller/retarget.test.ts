@@ -66,43 +66,47 @@ test("retargeting mid-rollout re-aims the nodes in flight; none fails; the budge
   const { kube } = cluster;
   const monitor = new InvariantMonitor(kube, spec);
   monitor.start();
-  await createPlan(kube, "os-3", spec);
-  // Nodes past their first reboot on the old target: the case that used to fail.
-  const inFlight = await waitFor(
-    async () => {
-      const past = (await nodes()).filter((n) => {
-        const a = n.metadata.annotations ?? {};
-        return (
-          ["rebooting", "verifying"].includes(a[annotationKeys.phase] ?? "") &&
-          a[simKeys.osVersion] === "3.0.0"
-        );
-      });
-      return past.length > 0 ? past.map((n) => n.metadata.name) : false;
-    },
-    90_000,
-    "a node rebooted onto 3.0.0 and not yet done",
-  );
-  await kube.request({
-    method: "PATCH",
-    path: `${upgradePlanPath}/os-3`,
-    body: { spec: { target: { os: { version: "3.1.0", bundleUrl: bundle("3.1.0") } } } },
-  });
-  const done = await waitPlan(
-    kube,
-    "os-3",
-    (p) => p.status?.target === "os=3.1.0" && (p.status?.counts?.done ?? 0) === 6,
-    180_000,
-    "every node done on 3.1.0",
-  );
-  assert.equal(done.status?.counts?.failed ?? 0, 0);
-  assert.equal(done.status?.counts?.rolledBack ?? 0, 0);
-  for (const n of await nodes())
-    assert.equal(
-      n.metadata.annotations?.[simKeys.osVersion],
-      "3.1.0",
-      `${n.metadata.name} (in flight: ${inFlight})`,
+  try {
+    await createPlan(kube, "os-3", spec);
+    // Nodes past their first reboot on the old target: the case that used to fail.
+    const inFlight = await waitFor(
+      async () => {
+        const past = (await nodes()).filter((n) => {
+          const a = n.metadata.annotations ?? {};
+          return (
+            ["rebooting", "verifying"].includes(a[annotationKeys.phase] ?? "") &&
+            a[simKeys.osVersion] === "3.0.0"
+          );
+        });
+        return past.length > 0 ? past.map((n) => n.metadata.name) : false;
+      },
+      90_000,
+      "a node rebooted onto 3.0.0 and not yet done",
     );
-  await monitor.stop();
+    await kube.request({
+      method: "PATCH",
+      path: `${upgradePlanPath}/os-3`,
+      body: { spec: { target: { os: { version: "3.1.0", bundleUrl: bundle("3.1.0") } } } },
+    });
+    const done = await waitPlan(
+      kube,
+      "os-3",
+      (p) => p.status?.target === "os=3.1.0" && (p.status?.counts?.done ?? 0) === 6,
+      180_000,
+      "every node done on 3.1.0",
+    );
+    assert.equal(done.status?.counts?.failed ?? 0, 0);
+    assert.equal(done.status?.counts?.rolledBack ?? 0, 0);
+    for (const n of await nodes())
+      assert.equal(
+        n.metadata.annotations?.[simKeys.osVersion],
+        "3.1.0",
+        `${n.metadata.name} (in flight: ${inFlight})`,
+      );
+  } finally {
+    // Also when an assertion failed: a running monitor would keep the test process alive.
+    await monitor.stop();
+  }
   assert.deepEqual(monitor.violations, []);
   assert.deepEqual((await cordoned(kube)).ours, []);
 });

@@ -25,3 +25,12 @@ test("the simulation's stages are the vendored ones with the power gate and kept
   assert.match(heartbeat, /lastTransitionTime: \{\{ \.lastTransitionTime \| Quote \}\}/);
   assert.doesNotMatch(byName.get("node-initialize")?.spec.next?.statusTemplate ?? "", /creationTimestamp/);
 });
+
+test("read as YAML 1.1 (as kwok reads it), every selector value is still a string", () => {
+  const stages = parseAllDocuments(simulationStagesYaml(), { version: "1.1" }).map((d) => d.toJS() as Stage);
+  const values = stages.flatMap((s) =>
+    (s.spec.selector?.matchExpressions ?? []).flatMap((e) => (e as { values?: unknown[] }).values ?? []),
+  );
+  assert.ok(values.includes("off"), "the power gate's value");
+  for (const v of values) assert.equal(typeof v, "string", `${String(v)} is not a string`);
+});

@@ -61,5 +61,6 @@ export function simulationStagesYaml(path = kwokStagesPath): string {
       );
     }
   }
-  return docs.map((d) => stringify(d, { lineWidth: 0 })).join("---\n");
+  // YAML 1.1 as kwok (Go, sigs.k8s.io/yaml) reads it: there an unquoted `off` is a boolean.
+  return docs.map((d) => stringify(d, { lineWidth: 0, version: "1.1" })).join("---\n");
 }

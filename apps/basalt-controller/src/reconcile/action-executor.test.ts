@@ -204,6 +204,27 @@ test("an upgrade re-aimed at a changed target records the new target and the boo
   );
 });
 
+test("a retried upgrade of the same target keeps the boot it was first asked from", async () => {
+  // A new leader repeats the upgrade while the node is already rebooting into it (a new boot ID).
+  const h = harness({ phase: "upgrading", ours: true });
+  h.node.annotations[annotationKeys.bootId] = "boot-0";
+  await h.executor.execute(
+    [
+      {
+        kind: "upgrade",
+        node: "n1",
+        reason: "go",
+        target: { os: { version: "2", bundleUrl: "https://x.test/b" } },
+      },
+    ],
+    "p",
+  );
+  await h.executor.idle();
+  const state = readUpgradeAnnotations(h.node.annotations).upgrade;
+  assert.equal(state?.bootId, "boot-0", "still judged against the boot before the reboot");
+  assert.equal(state?.phase, "rebooting");
+});
+
 test("an agent that refuses for good fails the node with the reason", async () => {
   const h = harness({
     phase: "draining",

@@ -290,17 +290,22 @@ export class ActionExecutor {
    */
   async #upgrade(node: NodeObject, a: Extract<Action, { kind: "upgrade" }>, plan: string): Promise<void> {
     const { upgrade } = readUpgradeAnnotations(node.annotations);
-    // The boot this upgrade is asked for from: "rebooted" means rebooted since the last upgrade call,
-    // so a node re-aimed at a changed target after its first reboot is not taken for one that
-    // rebooted into the wrong version.
-    const bootId = bootIdOf(node);
     const target = targetKey(a.target);
-    if (upgrade?.phase !== "upgrading" || upgrade.bootId !== bootId || upgrade.target !== target) {
+    // Re-aimed at a changed target: "rebooted" must mean since this new upgrade call, not since the
+    // boot recorded for the old target, or a node past its first reboot would be taken for one that
+    // rebooted into the wrong version. A retry of the same target keeps the recorded boot: the node
+    // may already be rebooting into it.
+    const retarget = upgrade !== undefined && upgrade.target !== target;
+    if (upgrade?.phase !== "upgrading" || retarget) {
       // No Event here: UpgradeStarted and Upgraded (or UpgradeFailed) bracket it, and at thousands
       // of nodes every Event is a request.
-      await this.#record(node, { phase: "upgrading", lastError: null, target, bootId });
+      await this.#record(node, {
+        phase: "upgrading",
+        lastError: null,
+        target,
+        ...(retarget ? { bootId: bootIdOf(node) } : {}),
+      });
     }
-    if (!this.#d.mayWrite()) return;
     this.#checkPlan(node.name);
     try {
       const accepted = await this.#d.agent.upgrade(nodeRef(this.#d.node(node.name) ?? node), a.target);
