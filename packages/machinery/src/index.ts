@@ -63,6 +63,7 @@ export {
   isErrorCode,
   toBasaltError,
 } from "./errors.ts";
+export { type ModulePlan, planModules } from "./kernel/module-plan.ts";
 export {
   isRole,
   type Role,

@@ -9,11 +9,10 @@ import {
   writeFileSync,
 } from "node:fs";
 import { basename, join } from "node:path";
-import { BasaltError } from "@basalt/machinery";
+import { BasaltError, planModules } from "@basalt/machinery";
 import { type BuildContext, need, type Phase } from "../build-context.ts";
 import { neededClosure, parseNeeded } from "../elf-needs.ts";
 import { renderInitScript } from "../init-script.ts";
-import { planModules } from "../kernel-modules.ts";
 import { walkTree } from "../tree.ts";
 import { basaltdDir } from "./runtime.ts";
 

@@ -9,10 +9,9 @@ import {
   writeFileSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import { BasaltError } from "@basalt/machinery";
+import { BasaltError, planModules } from "@basalt/machinery";
 import { need, type Phase } from "../build-context.ts";
 import { parseNeeded, unresolvedNeeds } from "../elf-needs.ts";
-import { planModules } from "../kernel-modules.ts";
 import { walkTree } from "../tree.ts";
 
 /** Where the dynamic loader looks in a Basalt root (merged /usr, Debian multiarch). */

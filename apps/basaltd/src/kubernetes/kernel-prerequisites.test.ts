@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  kubeModules,
-  loadedModules,
-  parseModulesLoad,
-  planModules,
-  sysctlPath,
-} from "./kernel-prerequisites.ts";
+import { planModules } from "@basalt/machinery";
+import { kubeModules, loadedModules, parseModulesLoad, sysctlPath } from "./kernel-prerequisites.ts";
 
 const dep = `kernel/net/bridge/bridge.ko: kernel/net/802/stp.ko kernel/net/llc/llc.ko
 kernel/net/802/stp.ko: kernel/net/llc/llc.ko

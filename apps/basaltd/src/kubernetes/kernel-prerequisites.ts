@@ -55,57 +55,6 @@ export const sysctlPath = (name: string): string => `/proc/sys/${name.replaceAll
 /** cgroup v2 controllers kubelet and runc need enabled for children of the root cgroup. */
 export const kubeCgroupControllers: readonly string[] = ["cpuset", "cpu", "io", "memory", "hugetlb", "pids"];
 
-/** The modules to load, dependencies first, as `modprobe` would (from modules.dep). */
-export interface ModulePlan {
-  /** Paths relative to /lib/modules/<release>, in load order. */
-  files: string[];
-  builtin: string[];
-  missing: string[];
-}
-
-const moduleName = (path: string) =>
-  path
-    .slice(path.lastIndexOf("/") + 1)
-    .replace(/\.ko(\.\w+)?$/, "")
-    .replace(/-/g, "_");
-
-/**
- * Resolves module names against modules.dep and modules.builtin. Each modules.dep line lists a
- * module's whole dependency set; loading every dependency (recursively) first gives a valid order.
- * Modules listed in `loaded` (from /proc/modules) are skipped.
- */
-export function planModules(
-  wanted: readonly string[],
-  modulesDep: string,
-  modulesBuiltin: string,
-  loaded: ReadonlySet<string> = new Set(),
-): ModulePlan {
-  const deps = new Map<string, { path: string; deps: string[] }>();
-  for (const line of modulesDep.split("\n")) {
-    const [path, rest] = line.split(":");
-    if (!path || rest === undefined) continue;
-    deps.set(moduleName(path), { path, deps: rest.trim().split(/\s+/).filter(Boolean) });
-  }
-  const builtinNames = new Set(modulesBuiltin.split("\n").filter(Boolean).map(moduleName));
-  const plan: ModulePlan = { files: [], builtin: [], missing: [] };
-  const seen = new Set<string>(loaded);
-  const load = (name: string) => {
-    if (seen.has(name)) return;
-    seen.add(name);
-    const entry = deps.get(name);
-    if (!entry) return;
-    for (const d of entry.deps) load(moduleName(d));
-    plan.files.push(entry.path);
-  };
-  for (const w of wanted) {
-    const name = w.replace(/-/g, "_");
-    if (deps.has(name)) load(name);
-    else if (builtinNames.has(name)) plan.builtin.push(name);
-    else if (!loaded.has(name)) plan.missing.push(name);
-  }
-  return plan;
-}
-
 /** Names of loaded modules from /proc/modules. */
 export function loadedModules(procModules: string): Set<string> {
   return new Set(

@@ -3,13 +3,8 @@ import { access, chmod, lstat, mkdir, readdir, readFile, rename, symlink, writeF
 import { release } from "node:os";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { BasaltError } from "@basalt/machinery";
-import {
-  loadedModules,
-  parseModulesLoad,
-  planModules,
-  sysctlPath,
-} from "../../kubernetes/kernel-prerequisites.ts";
+import { BasaltError, planModules } from "@basalt/machinery";
+import { loadedModules, parseModulesLoad, sysctlPath } from "../../kubernetes/kernel-prerequisites.ts";
 import type { KubeNodeHost, ModuleLoadReport } from "../../kubernetes/kube-node-ports.ts";
 import { syscalls } from "./syscalls.ts";
 

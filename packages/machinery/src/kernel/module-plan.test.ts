@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { planModules } from "./kernel-modules.ts";
+import { planModules } from "./module-plan.ts";
 
 const dep = `kernel/drivers/md/dm-verity.ko: kernel/drivers/md/dm-bufio.ko kernel/lib/reed_solomon/reed_solomon.ko kernel/drivers/md/dm-mod.ko
 kernel/drivers/md/dm-bufio.ko: kernel/drivers/md/dm-mod.ko

@@ -1,4 +1,8 @@
-/** The kernel modules to load, dependencies first, as `modprobe` would (from modules.dep). */
+/**
+ * Which kernel module files to load, dependencies first, as `modprobe` would: resolved from the text
+ * of modules.dep and modules.builtin. Pure, so the imager (which modules go into the initramfs and
+ * the root) and basaltd (what it loads at boot) plan the same way.
+ */
 export interface ModulePlan {
   /** Paths relative to /lib/modules/<release>, in load order. */
   files: string[];
@@ -15,14 +19,15 @@ const moduleName = (path: string) =>
     .replace(/-/g, "_");
 
 /**
- * Resolves module names against modules.dep and modules.builtin text. Each modules.dep line already
- * lists a module's whole dependency set; loading every dependency (recursively) before the module
- * gives a valid order.
+ * Resolves module names against modules.dep and modules.builtin. Each modules.dep line lists a
+ * module's whole dependency set; loading every dependency (recursively) first gives a valid order.
+ * Modules in `loaded` (from /proc/modules) are skipped.
  */
 export function planModules(
   wanted: readonly string[],
   modulesDep: string,
   modulesBuiltin: string,
+  loaded: ReadonlySet<string> = new Set(),
 ): ModulePlan {
   const deps = new Map<string, { path: string; deps: string[] }>();
   for (const line of modulesDep.split("\n")) {
@@ -32,7 +37,7 @@ export function planModules(
   }
   const builtinNames = new Set(modulesBuiltin.split("\n").filter(Boolean).map(moduleName));
   const plan: ModulePlan = { files: [], builtin: [], missing: [] };
-  const seen = new Set<string>();
+  const seen = new Set<string>(loaded);
   const load = (name: string) => {
     if (seen.has(name)) return;
     seen.add(name);
@@ -45,7 +50,7 @@ export function planModules(
     const name = w.replace(/-/g, "_");
     if (deps.has(name)) load(name);
     else if (builtinNames.has(name)) plan.builtin.push(name);
-    else plan.missing.push(name);
+    else if (!loaded.has(name)) plan.missing.push(name);
   }
   return plan;
 }
