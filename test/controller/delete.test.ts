@@ -1,16 +1,13 @@
 import assert from "node:assert/strict";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { hasStatus } from "@basalt/kube";
 import type { UpgradePlanSpec } from "@basalt/rollout";
 import { annotationKeys, planFinalizer, upgradePlanPath } from "@basalt/rollout";
 import { waitFor } from "@basalt/testkit";
-import { ControllerProcess } from "./support/controller-process.ts";
+import { useControllerOnSimCluster } from "./support/controller-fixture.ts";
 import { cordoned, InvariantMonitor } from "./support/invariants.ts";
 import { createPlan, getPlan } from "./support/plans.ts";
-import { type SimCluster, startSimCluster } from "./support/sim-cluster.ts";
 
 /**
  * Deleting a plan mid-rollout, against a real control plane with SIMULATED nodes: the controller's
@@ -36,38 +33,25 @@ interface RawNode {
   spec: { unschedulable?: boolean };
 }
 
-let cluster: SimCluster;
-let controller: ControllerProcess;
-
-before(async () => {
-  cluster = await startSimCluster({
+const simCluster = useControllerOnSimCluster({
+  name: "delete",
+  cluster: {
     nodes: 6,
     zones: ["zone-a", "zone-b", "zone-c"],
     installMs: 2000,
     rebootMs: 2000,
-  });
-  controller = new ControllerProcess({
-    kubeconfig: cluster.controllerKubeconfig,
-    identity: "controller-del",
-    logDir: join(tmpdir(), `basalt-controller-delete-${Date.now()}`),
-  });
-  controller.start();
-});
-
-after(async () => {
-  await controller?.kill("SIGTERM");
-  await cluster?.stop();
+  },
 });
 
 const nodes = async () =>
-  (await cluster.kube.request<{ items: RawNode[] }>({ method: "GET", path: "/api/v1/nodes" })).items;
+  (await simCluster().kube.request<{ items: RawNode[] }>({ method: "GET", path: "/api/v1/nodes" })).items;
 const started = (all: RawNode[]) =>
   all.filter((n) => n.metadata.annotations?.[annotationKeys.phase] !== undefined).map((n) => n.metadata.name);
 
 test("a deleted plan hands every node back before it goes; nothing starts after the delete", {
   timeout: 180_000,
 }, async () => {
-  const { kube } = cluster;
+  const { kube } = simCluster();
   const monitor = new InvariantMonitor(kube, spec);
   monitor.start();
   try {

@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { UpgradePlanSpec } from "@basalt/rollout";
 import { annotationKeys, simKeys, upgradePlanPath } from "@basalt/rollout";
-import { ControllerProcess } from "./support/controller-process.ts";
+import { useControllerOnSimCluster } from "./support/controller-fixture.ts";
 import { cordoned, InvariantMonitor } from "./support/invariants.ts";
 import { condition, createPlan, waitPlan } from "./support/plans.ts";
-import { oldOs, type SimCluster, startSimCluster } from "./support/sim-cluster.ts";
+import { oldOs } from "./support/sim-cluster.ts";
 
 /**
  * Upgrades that go wrong, against a real control plane with SIMULATED nodes: one node's new image
@@ -35,39 +33,20 @@ interface RawNode {
   spec: { unschedulable?: boolean };
 }
 
-let cluster: SimCluster;
-let controller: ControllerProcess;
-
-before(async () => {
-  cluster = await startSimCluster({
+const simCluster = useControllerOnSimCluster({
+  name: "failure",
+  cluster: {
     nodes: 9,
     zones: ["zone-a", "zone-b", "zone-c"],
     installMs: 1500,
     rebootMs: 1500,
-  });
-  const knobs: Record<string, string> = { "node-1": "boot-old", "node-2": "refuse", "node-3": "never" };
-  for (const [node, fail] of Object.entries(knobs)) {
-    await cluster.kube.request({
-      method: "PATCH",
-      path: `/api/v1/nodes/${node}`,
-      body: { metadata: { annotations: { [simKeys.fail]: fail } } },
-    });
-  }
-  controller = new ControllerProcess({
-    kubeconfig: cluster.controllerKubeconfig,
-    identity: "controller-f",
-    logDir: join(tmpdir(), `basalt-controller-failure-${Date.now()}`),
-  });
-  controller.start();
-});
-
-after(async () => {
-  await controller?.kill("SIGTERM");
-  await cluster?.stop();
+  },
+  failures: { "node-1": "boot-old", "node-2": "refuse", "node-3": "never" },
 });
 
 async function nodes(): Promise<RawNode[]> {
-  return (await cluster.kube.request<{ items: RawNode[] }>({ method: "GET", path: "/api/v1/nodes" })).items;
+  return (await simCluster().kube.request<{ items: RawNode[] }>({ method: "GET", path: "/api/v1/nodes" }))
+    .items;
 }
 
 const phase = (n: RawNode) => n.metadata.annotations?.[annotationKeys.phase];
@@ -75,7 +54,7 @@ const phase = (n: RawNode) => n.metadata.annotations?.[annotationKeys.phase];
 test("failures past the budget pause the plan; failed nodes are rolled back", {
   timeout: 300_000,
 }, async () => {
-  const { kube } = cluster;
+  const { kube } = simCluster();
   const monitor = new InvariantMonitor(kube, spec);
   monitor.start();
   await createPlan(kube, "os-2", spec);

@@ -1,14 +1,11 @@
 import assert from "node:assert/strict";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import type { UpgradePlanSpec } from "@basalt/rollout";
 import { annotationKeys, simKeys, upgradePlanPath } from "@basalt/rollout";
 import { waitFor } from "@basalt/testkit";
-import { ControllerProcess } from "./support/controller-process.ts";
+import { useControllerOnSimCluster } from "./support/controller-fixture.ts";
 import { cordoned, InvariantMonitor } from "./support/invariants.ts";
 import { createPlan, waitPlan } from "./support/plans.ts";
-import { type SimCluster, startSimCluster } from "./support/sim-cluster.ts";
 
 /**
  * Editing a plan's target mid-rollout, against a real control plane with SIMULATED nodes: once
@@ -34,36 +31,23 @@ interface RawNode {
   metadata: { name: string; annotations?: Record<string, string> };
 }
 
-let cluster: SimCluster;
-let controller: ControllerProcess;
-
-before(async () => {
-  cluster = await startSimCluster({
+const simCluster = useControllerOnSimCluster({
+  name: "retarget",
+  cluster: {
     nodes: 6,
     zones: ["zone-a", "zone-b", "zone-c"],
     installMs: 1000,
     rebootMs: 1500,
-  });
-  controller = new ControllerProcess({
-    kubeconfig: cluster.controllerKubeconfig,
-    identity: "controller-rt",
-    logDir: join(tmpdir(), `basalt-controller-retarget-${Date.now()}`),
-  });
-  controller.start();
-});
-
-after(async () => {
-  await controller?.kill("SIGTERM");
-  await cluster?.stop();
+  },
 });
 
 const nodes = async () =>
-  (await cluster.kube.request<{ items: RawNode[] }>({ method: "GET", path: "/api/v1/nodes" })).items;
+  (await simCluster().kube.request<{ items: RawNode[] }>({ method: "GET", path: "/api/v1/nodes" })).items;
 
 test("retargeting mid-rollout re-aims the nodes in flight; none fails; the budget holds", {
   timeout: 240_000,
 }, async () => {
-  const { kube } = cluster;
+  const { kube } = simCluster();
   const monitor = new InvariantMonitor(kube, spec);
   monitor.start();
   try {

@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import type { UpgradePlanSpec } from "@basalt/rollout";
 import { annotationKeys, simKeys } from "@basalt/rollout";
 import { waitFor } from "@basalt/testkit";
-import { ControllerProcess } from "./support/controller-process.ts";
+import { useControllerOnSimCluster } from "./support/controller-fixture.ts";
 import { cordoned, InvariantMonitor } from "./support/invariants.ts";
 import { createPlan, waitPlan } from "./support/plans.ts";
-import { oldOs, type SimCluster, startSimCluster } from "./support/sim-cluster.ts";
+import { oldOs } from "./support/sim-cluster.ts";
 
 /**
  * Rollback after a successful boot, against a real control plane with SIMULATED nodes: node-1 boots
@@ -33,36 +31,19 @@ interface RawNode {
   status?: { nodeInfo?: { bootID?: string } };
 }
 
-let cluster: SimCluster;
-let controller: ControllerProcess;
-
-before(async () => {
-  cluster = await startSimCluster({ nodes: 2, installMs: 500, rebootMs: 800 });
-  await cluster.kube.request({
-    method: "PATCH",
-    path: "/api/v1/nodes/node-1",
-    body: { metadata: { annotations: { [simKeys.fail]: "unhealthy" } } },
-  });
-  controller = new ControllerProcess({
-    kubeconfig: cluster.controllerKubeconfig,
-    identity: "controller-rb",
-    logDir: join(tmpdir(), `basalt-controller-rollback-${Date.now()}`),
-  });
-  controller.start();
-});
-
-after(async () => {
-  await controller?.kill("SIGTERM");
-  await cluster?.stop();
+const simCluster = useControllerOnSimCluster({
+  name: "rollback",
+  cluster: { nodes: 2, installMs: 500, rebootMs: 800 },
+  failures: { "node-1": "unhealthy" },
 });
 
 const node = (name: string) =>
-  cluster.kube.request<RawNode>({ method: "GET", path: `/api/v1/nodes/${name}` });
+  simCluster().kube.request<RawNode>({ method: "GET", path: `/api/v1/nodes/${name}` });
 
 test("a node that booted the new version and failed its health gate is rolled back to the old one", {
   timeout: 180_000,
 }, async () => {
-  const { kube } = cluster;
+  const { kube } = simCluster();
   const monitor = new InvariantMonitor(kube, spec);
   monitor.start();
   try {
