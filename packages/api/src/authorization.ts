@@ -53,6 +53,10 @@ export const authorizationTable: Readonly<Record<string, readonly Role[]>> = {
   "basalt.machine.v1.ContainerService/ListImages": read,
   "basalt.machine.v1.ContainerService/ImportImage": operate,
   "basalt.machine.v1.ContainerService/RemoveImage": operate,
+  // Bootstrapping creates the cluster's state once, and a kubeconfig from a control-plane node is
+  // cluster-admin: admins only.
+  "basalt.machine.v1.ClusterService/Bootstrap": admin,
+  "basalt.machine.v1.ClusterService/Kubeconfig": admin,
 };
 
 export type Decision =

@@ -7,6 +7,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type { DaemonContext } from "../daemon-context.ts";
 import { auditService } from "../handlers/audit-handler.ts";
+import { clusterService } from "../handlers/cluster-handler.ts";
 import { containerService } from "../handlers/container-handler.ts";
 import { eventService } from "../handlers/event-handler.ts";
 import { fileService } from "../handlers/file-handler.ts";
@@ -27,7 +28,7 @@ export const maxRequestBytes = 1024 * 1024;
 
 export function routes(ctx: DaemonContext) {
   return (router: ConnectRouter) => {
-    const [node, network, supervisor, logs, files, events, lifecycle, upgrade, audit, containers] =
+    const [node, network, supervisor, logs, files, events, lifecycle, upgrade, audit, containers, cluster] =
       allServices;
     router.service(node, nodeService(ctx));
     router.service(network, networkService(ctx));
@@ -39,6 +40,7 @@ export function routes(ctx: DaemonContext) {
     router.service(upgrade, upgradeService(ctx));
     router.service(audit, auditService(ctx));
     router.service(containers, containerService(ctx));
+    router.service(cluster, clusterService(ctx));
   };
 }
 

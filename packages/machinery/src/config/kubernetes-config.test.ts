@@ -95,11 +95,48 @@ test("every problem of the kubernetes section is listed by its path", () => {
     assert.match(message, line);
 });
 
-test("the controlplane role is reserved and refused with a reason", () => {
+const key = "-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n";
+const controlPlane = {
+  caKey: key,
+  etcdCA: { cert: pem, key },
+  frontProxyCA: { cert: pem, key },
+  serviceAccountKey: key,
+};
+
+test("a controlplane carries its controlPlane section, with defaults for the address plan", () => {
+  const k = parse({ ...kube, role: "controlplane", controlPlane }).kubernetes!;
+  assert.equal(k.role, "controlplane");
+  assert.equal(k.controlPlane?.serviceCIDR, "10.96.0.0/12");
+  assert.equal(k.controlPlane?.podCIDR, "10.244.0.0/16");
+  assert.equal(k.controlPlane?.schedulable, false);
+});
+
+test("role and controlPlane section go together, and bad CIDRs are named", () => {
   assert.match(
     problems(() => parse({ ...kube, role: "controlplane" })),
-    /kubernetes\.role: controlplane is not supported yet/,
+    /role controlplane needs a controlPlane section/,
   );
+  assert.match(
+    problems(() => parse({ ...kube, controlPlane })),
+    /a worker carries no control-plane secrets/,
+  );
+  assert.match(
+    problems(() =>
+      parse({ ...kube, role: "controlplane", controlPlane: { ...controlPlane, podCIDR: "10.244.0.0/40" } }),
+    ),
+    /podCIDR: expected an IPv4 CIDR/,
+  );
+});
+
+test("the control plane's private keys are redacted, its certificates are not", () => {
+  const shown = redactMachineConfig(parse({ ...kube, role: "controlplane", controlPlane }));
+  const cp = shown.kubernetes!.controlPlane!;
+  assert.deepEqual(
+    [cp.caKey, cp.etcdCA.key, cp.frontProxyCA.key, cp.serviceAccountKey],
+    Array(4).fill("<redacted>"),
+  );
+  assert.equal(cp.etcdCA.cert, pem);
+  assert.doesNotMatch(JSON.stringify(shown), /PRIVATE KEY/);
 });
 
 test("GC thresholds must be ordered", () => {

@@ -90,47 +90,95 @@ const kubeletSettings = z
     { message: "imageGCLowThresholdPercent must be below imageGCHighThresholdPercent" },
   );
 
+const certificatePem = z.string().refine((s) => s.includes("-----BEGIN CERTIFICATE-----"), {
+  message: "expected a certificate in PEM",
+});
+const privateKeyPem = z.string().refine((s) => /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/.test(s), {
+  message: "expected a private key in PEM",
+});
+const keyPairPem = z.strictObject({ cert: certificatePem, key: privateKeyPem });
+
+/**
+ * What a control-plane node holds beyond a worker's config: the cluster's CAs and keys (secrets: shown
+ * to admins only) and the cluster's address plan. The cluster CA's certificate is `kubernetes.ca`.
+ */
+export const controlPlaneSchema = z.strictObject({
+  /** The cluster CA's private key: kube-controller-manager signs kubelet certificates with it. */
+  caKey: privateKeyPem,
+  /** Signs etcd's serving and peer certificates and the apiserver's etcd client certificate. */
+  etcdCA: keyPairPem,
+  /** Signs the apiserver's front-proxy client certificate (aggregation layer). */
+  frontProxyCA: keyPairPem,
+  /** Signs service-account tokens (private key in PEM; the public half is derived from it). */
+  serviceAccountKey: privateKeyPem,
+  /** ClusterIP Services come from here; the first address is the `kubernetes` Service. */
+  serviceCIDR: z.cidrv4({ message: "expected an IPv4 CIDR such as 10.96.0.0/12" }).default("10.96.0.0/12"),
+  /** Node podCIDRs are carved from here by kube-controller-manager. */
+  podCIDR: z.cidrv4({ message: "expected an IPv4 CIDR such as 10.244.0.0/16" }).default("10.244.0.0/16"),
+  nodeCIDRMaskSize: z.number().int().min(16).max(28).default(24),
+  /** More names and addresses for the apiserver's serving certificate (the node IP is always in it). */
+  certSANs: z.array(z.string().min(1)).default([]),
+  /** Let ordinary pods run on this node too (otherwise it carries node-role.kubernetes.io/control-plane:NoSchedule). */
+  schedulable: z.boolean().default(false),
+});
+
+export type ControlPlaneConfig = z.infer<typeof controlPlaneSchema>;
+
 /**
  * The `kubernetes:` section of a machine config: this node is a Kubernetes node of one cluster, and
  * basaltd (init mode) runs nothing but Kubernetes on it.
  */
-export const kubernetesSchema = z.strictObject({
-  /** `controlplane` is reserved for running the control plane on Basalt; only `worker` works today. */
-  role: z
-    .enum(["worker", "controlplane"], { message: "expected worker" })
-    .default("worker")
-    .refine((r) => r === "worker", {
-      message:
-        "controlplane is not supported yet: this Basalt release runs worker nodes only (use role: worker)",
+export const kubernetesSchema = z
+  .strictObject({
+    /** `controlplane` also runs etcd and the control plane (needs `controlPlane:`); `worker` only joins. */
+    role: z
+      .enum(["worker", "controlplane"], { message: "expected worker or controlplane" })
+      .default("worker"),
+    clusterName: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { message: "expected a short lowercase name" })
+      .default("kubernetes"),
+    /** The apiserver, e.g. https://10.0.0.1:6443. */
+    endpoint: z.url({ protocol: /^https$/, message: "expected an https URL, e.g. https://10.0.0.1:6443" }),
+    /** The cluster CA certificate (PEM) that signed the apiserver's serving certificate. */
+    ca: z.string().refine((s) => s.includes("-----BEGIN CERTIFICATE-----"), {
+      message: "expected the cluster CA certificate in PEM",
     }),
-  clusterName: z
-    .string()
-    .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { message: "expected a short lowercase name" })
-    .default("kubernetes"),
-  /** The apiserver, e.g. https://10.0.0.1:6443. */
-  endpoint: z.url({ protocol: /^https$/, message: "expected an https URL, e.g. https://10.0.0.1:6443" }),
-  /** The cluster CA certificate (PEM) that signed the apiserver's serving certificate. */
-  ca: z.string().refine((s) => s.includes("-----BEGIN CERTIFICATE-----"), {
-    message: "expected the cluster CA certificate in PEM",
-  }),
-  /** A secret: kubelet's bootstrap credential (`basaltctl gen secrets` makes one). */
-  bootstrapToken: z.string().regex(bootstrapTokenPattern, {
-    message: "expected a bootstrap token like abcdef.0123456789abcdef ([a-z0-9]{6}.[a-z0-9]{16})",
-  }),
-  /** The address kubelet reports for this node; default: kubelet picks one. */
-  nodeIP: z.ipv4().optional(),
-  labels: z
-    .record(z.string(), labelValue)
-    .superRefine((labels, ctx) => {
-      for (const key of Object.keys(labels)) {
-        const problem = labelKeyProblem(key);
-        if (problem) ctx.addIssue({ code: "custom", path: [key], message: problem });
-      }
-    })
-    .default({}),
-  taints: z.array(taint).default([]),
-  kubelet: kubeletSettings.prefault({}),
-});
+    /** A secret: kubelet's bootstrap credential (`basaltctl gen secrets` makes one). */
+    bootstrapToken: z.string().regex(bootstrapTokenPattern, {
+      message: "expected a bootstrap token like abcdef.0123456789abcdef ([a-z0-9]{6}.[a-z0-9]{16})",
+    }),
+    /** The address kubelet reports for this node; default: kubelet picks one. */
+    nodeIP: z.ipv4().optional(),
+    labels: z
+      .record(z.string(), labelValue)
+      .superRefine((labels, ctx) => {
+        for (const key of Object.keys(labels)) {
+          const problem = labelKeyProblem(key);
+          if (problem) ctx.addIssue({ code: "custom", path: [key], message: problem });
+        }
+      })
+      .default({}),
+    taints: z.array(taint).default([]),
+    kubelet: kubeletSettings.prefault({}),
+    /** Only with role controlplane: the cluster's secrets and shape that the control plane needs. */
+    controlPlane: controlPlaneSchema.optional(),
+  })
+  .superRefine((k, ctx) => {
+    if (k.role === "controlplane" && !k.controlPlane)
+      ctx.addIssue({
+        code: "custom",
+        path: ["controlPlane"],
+        message:
+          "role controlplane needs a controlPlane section (basaltctl gen config --controlplane writes one)",
+      });
+    if (k.role === "worker" && k.controlPlane)
+      ctx.addIssue({
+        code: "custom",
+        path: ["controlPlane"],
+        message: "a worker carries no control-plane secrets: remove controlPlane or set role: controlplane",
+      });
+  });
 
 export type KubernetesConfig = z.infer<typeof kubernetesSchema>;
 export type KubeletSettings = z.infer<typeof kubeletSettings>;

@@ -214,7 +214,7 @@ export function parseMachineConfig(text: string): MachineConfig {
 
 /**
  * The config as shown to someone who is not an admin (or written to a log): the node's private key
- * and the bootstrap token's secret half are replaced by `<redacted>`.
+ * the bootstrap token's secret half and the control plane's private keys are replaced by `<redacted>`.
  */
 export function redactMachineConfig(config: MachineConfig): MachineConfig {
   return {
@@ -222,7 +222,21 @@ export function redactMachineConfig(config: MachineConfig): MachineConfig {
     api: { ...config.api, key: redacted },
     ...(config.kubernetes
       ? {
-          kubernetes: { ...config.kubernetes, bootstrapToken: redactToken(config.kubernetes.bootstrapToken) },
+          kubernetes: {
+            ...config.kubernetes,
+            bootstrapToken: redactToken(config.kubernetes.bootstrapToken),
+            ...(config.kubernetes.controlPlane
+              ? {
+                  controlPlane: {
+                    ...config.kubernetes.controlPlane,
+                    caKey: redacted,
+                    etcdCA: { ...config.kubernetes.controlPlane.etcdCA, key: redacted },
+                    frontProxyCA: { ...config.kubernetes.controlPlane.frontProxyCA, key: redacted },
+                    serviceAccountKey: redacted,
+                  },
+                }
+              : {}),
+          },
         }
       : {}),
   };

@@ -15,6 +15,11 @@ export interface KubernetesSecrets {
   ca: KeyPairPem;
   /** `id.secret`: the token kubelet bootstraps with. */
   bootstrapToken: string;
+  /** The rest of the cluster PKI a control-plane node needs (older files lack it). */
+  etcdCA?: KeyPairPem;
+  frontProxyCA?: KeyPairPem;
+  /** Signs service-account tokens: a private key in PEM. */
+  serviceAccountKey?: string;
 }
 
 export function readSecrets(path: string): Secrets {
