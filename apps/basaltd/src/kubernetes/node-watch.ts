@@ -67,7 +67,6 @@ export async function watchNodes(o: NodeWatchOptions, signal: AbortSignal): Prom
       delay = Math.min(delay * 2, 30_000);
       continue;
     }
-    delay = 1000;
     const kube = o.client(endpoint);
     const stop = new AbortController();
     const both = AbortSignal.any([signal, stop.signal]);
@@ -82,8 +81,14 @@ export async function watchNodes(o: NodeWatchOptions, signal: AbortSignal): Prom
         if (hasStatus(err, 401)) stop.abort(); // a rotated certificate: reconnect with the new one
       },
     });
-    void reflector.whenSynced().then(() => o.onNodes([...reflector.items.values()]));
+    void reflector.whenSynced().then(() => {
+      delay = 1000;
+      o.onNodes([...reflector.items.values()]);
+    });
     await reflector.run(both);
     kube.close?.();
+    // A certificate the apiserver keeps refusing must not turn into a tight reconnect loop.
+    await o.sleep(delay, signal).catch(() => {});
+    delay = Math.min(delay * 2, 30_000);
   }
 }
