@@ -26,6 +26,9 @@ const lines = (out: string): Json[] =>
 
 const cases = 11;
 
+/** The client address busybox httpd hands a CGI script: "[::ffff:10.244.0.3]" on its dual-stack socket. */
+const clientIp = (remoteAddr: string): string => remoteAddr.trim().replace(/^\[(::ffff:)?|\]$/g, "");
+
 describe("Basalt workers join a real cluster", { timeout: 3_600_000 }, () => {
   let lab: K8sLab;
   let w1: Worker;
@@ -229,6 +232,10 @@ describe("Basalt workers join a real cluster", { timeout: 3_600_000 }, () => {
       /pod-routes\s+remove 10\.244\.200\.0\/24 via 10\.77\.0\.99: no Node has podCIDR/,
     );
     assert.ok(hasRoute(await routesOf(w1), cidr("w2"), w2.ip), "the real Node's route stays");
+    const said = (await w1.ctl(["events", "--tail", "400"]))
+      .split("\n")
+      .filter((l) => l.includes("pod-routes"));
+    console.log(`  w1 pod-routes events:\n${said.map((l) => `    ${l}`).join("\n")}`);
     passed++;
   });
 
@@ -248,8 +255,8 @@ describe("Basalt workers join a real cluster", { timeout: 3_600_000 }, () => {
     const get = (from: Json, url: string) =>
       lab.kubectl.run(["exec", from.metadata.name, "--", "wget", "-qO-", url], 60_000);
     assert.equal((await get(a, `http://${b.status.podIP}:8080/index.html`)).trim(), "ok");
-    assert.equal((await get(a, `http://${b.status.podIP}:8080/cgi-bin/ip`)).trim(), a.status.podIP);
-    assert.equal((await get(b, `http://${a.status.podIP}:8080/cgi-bin/ip`)).trim(), b.status.podIP);
+    assert.equal(clientIp(await get(a, `http://${b.status.podIP}:8080/cgi-bin/ip`)), a.status.podIP);
+    assert.equal(clientIp(await get(b, `http://${a.status.podIP}:8080/cgi-bin/ip`)), b.status.podIP);
     passed++;
   });
 
@@ -282,7 +289,7 @@ spec:
       }
     });
     assert.equal(
-      seen,
+      clientIp(seen),
       a.status.podIP,
       "DNAT to the pod on w2, source kept (kube-proxy masquerades only off-node clients)",
     );
