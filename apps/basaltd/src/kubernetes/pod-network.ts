@@ -32,13 +32,16 @@ export async function runPodNetwork(deps: PodNetworkDeps, signal: AbortSignal): 
       endpoint: deps.endpoint,
       client: deps.client,
       onNodes: (nodes: CachedNode[]) => {
-        if (lastError) deps.report(`watching Nodes again (${nodes.length} Nodes)`);
+        if (lastError) deps.report(`watching Nodes: ${nodes.length} now`);
         lastError = "";
         keeper.update(nodes);
       },
       onError: (err) => {
         const message = (err as Error).message;
-        if (message !== lastError) deps.report(`problem watching Nodes: ${message}; retrying`);
+        // Before kubelet's TLS bootstrap there is no certificate yet: that is waiting, not a fault.
+        const waiting = (err as { code?: string }).code === "not_found";
+        if (message !== lastError)
+          deps.report(waiting ? `waiting: ${message}` : `problem watching Nodes: ${message}; retrying`);
         lastError = message;
       },
       sleep: deps.host.sleep,
