@@ -313,6 +313,14 @@ spec:
         list.every((p) => p.status.phase === "Running" && p.status.containerStatuses?.[0]?.ready);
       return ok ? list : undefined;
     });
+    // Routes are kernel state: after the reboot basaltd puts w2's route to w1's pods back.
+    const w1Cidr: string = (await lab.kubectl.json(["get", "node", "w1"])).spec.podCIDR;
+    await until("w2's route to w1's pods after the reboot", 300_000, async () => {
+      const [answer] = lines(await w2.ctl(["routes", "-o", "json"]));
+      return answer.value.routes.some((r: Json) => r.destination === w1Cidr && r.gateway === w1.ip)
+        ? true
+        : undefined;
+    });
     passed++;
   });
 });
