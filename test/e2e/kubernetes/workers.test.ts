@@ -24,7 +24,10 @@ const lines = (out: string): Json[] =>
     .filter(Boolean)
     .map((l) => JSON.parse(l));
 
-const cases = 8;
+const cases = 11;
+
+/** The client address busybox httpd hands a CGI script: "[::ffff:10.244.0.3]" on its dual-stack socket. */
+const clientIp = (remoteAddr: string): string => remoteAddr.trim().replace(/^\[(::ffff:)?|\]$/g, "");
 
 describe("Basalt workers join a real cluster", { timeout: 3_600_000 }, () => {
   let lab: K8sLab;
@@ -178,6 +181,121 @@ describe("Basalt workers join a real cluster", { timeout: 3_600_000 }, () => {
     passed++;
   });
 
+  test("basaltd keeps a host route to the other worker's podCIDR (basaltctl routes); a Node that goes away takes its route along", async () => {
+    const nodes: Json[] = (await lab.kubectl.json(["get", "nodes"])).items;
+    const cidr = (name: string) => nodes.find((n) => n.metadata.name === name)?.spec.podCIDR as string;
+    assert.notEqual(cidr("w1"), cidr("w2"), "each Node has its own podCIDR");
+    const routesOf = async (w: Worker): Promise<Json[]> =>
+      lines(await w.ctl(["routes", "-o", "json"]))[0].value.routes;
+    const hasRoute = (routes: Json[], dst: string, via: string) =>
+      routes.some((r) => r.destination === dst && r.gateway === via);
+    for (const [from, to] of [
+      [w1, w2],
+      [w2, w1],
+    ] as const)
+      await until(`${from.name}'s route to ${to.name}'s pods`, 300_000, async () =>
+        hasRoute(await routesOf(from), cidr(to.name), to.ip) ? true : undefined,
+      );
+    const events = await w1.ctl(["events", "--tail", "400"]);
+    assert.match(
+      events,
+      new RegExp(
+        `pod-routes\\s+add ${cidr("w2").replace(/\./g, "\\.")} via ${w2.ip.replace(/\./g, "\\.")}: Node w2's podCIDR`,
+      ),
+    );
+    assert.match(events, /pod-routes\s+masquerade from \S+ except to pod CIDRs/);
+    // A Node object that comes and goes (no VM behind it): its route is added, then removed.
+    const ghost = { dst: "10.244.200.0/24", via: "10.77.0.99" };
+    await lab.kubectl.run(
+      ["apply", "-f", "-"],
+      60_000,
+      `apiVersion: v1\nkind: Node\nmetadata: { name: ghost }\nspec: { podCIDR: ${ghost.dst}, podCIDRs: [${ghost.dst}] }\n`,
+    );
+    await lab.kubectl.run([
+      "patch",
+      "node",
+      "ghost",
+      "--subresource=status",
+      "--type=merge",
+      "-p",
+      JSON.stringify({ status: { addresses: [{ type: "InternalIP", address: ghost.via }] } }),
+    ]);
+    await until("w1's route to the ghost Node's pods", 120_000, async () =>
+      hasRoute(await routesOf(w1), ghost.dst, ghost.via) ? true : undefined,
+    );
+    await lab.kubectl.run(["delete", "node", "ghost"]);
+    await until("the ghost route removed", 120_000, async () =>
+      hasRoute(await routesOf(w1), ghost.dst, ghost.via) ? undefined : true,
+    );
+    assert.match(
+      await w1.ctl(["events", "--tail", "50"]),
+      /pod-routes\s+remove 10\.244\.200\.0\/24 via 10\.77\.0\.99: no Node has podCIDR/,
+    );
+    assert.ok(hasRoute(await routesOf(w1), cidr("w2"), w2.ip), "the real Node's route stays");
+    const said = (await w1.ctl(["events", "--tail", "400"]))
+      .split("\n")
+      .filter((l) => l.includes("pod-routes"));
+    console.log(`  w1 pod-routes events:\n${said.map((l) => `    ${l}`).join("\n")}`);
+    passed++;
+  });
+
+  test("a pod on w1 reaches a pod on w2 by pod IP, both ways, and the peer sees the real pod IP (no NAT)", async () => {
+    const [a] = await podsOn("w1");
+    const [b] = await podsOn("w2");
+    // busybox httpd runs CGI: a script that answers with the client address the server saw.
+    for (const p of [a, b])
+      await lab.kubectl.run([
+        "exec",
+        p.metadata.name,
+        "--",
+        "sh",
+        "-c",
+        "mkdir -p /www/cgi-bin && echo '#!/bin/sh' > /www/cgi-bin/ip && echo 'echo Content-Type: text/plain; echo; echo $REMOTE_ADDR' >> /www/cgi-bin/ip && chmod 755 /www/cgi-bin/ip",
+      ]);
+    const get = (from: Json, url: string) =>
+      lab.kubectl.run(["exec", from.metadata.name, "--", "wget", "-qO-", url], 60_000);
+    assert.equal((await get(a, `http://${b.status.podIP}:8080/index.html`)).trim(), "ok");
+    assert.equal(clientIp(await get(a, `http://${b.status.podIP}:8080/cgi-bin/ip`)), a.status.podIP);
+    assert.equal(clientIp(await get(b, `http://${a.status.podIP}:8080/cgi-bin/ip`)), b.status.podIP);
+    passed++;
+  });
+
+  test("a ClusterIP Service (kube-proxy) takes a pod on w1 to the pod behind it on w2", async () => {
+    const [a] = await podsOn("w1");
+    const [b] = await podsOn("w2");
+    await lab.kubectl.run(["label", "pod", b.metadata.name, "pin=w2", "--overwrite"]);
+    await lab.kubectl.run(
+      ["apply", "-f", "-"],
+      60_000,
+      `apiVersion: v1
+kind: Service
+metadata: { name: web-w2 }
+spec:
+  type: ClusterIP
+  selector: { app: web, pin: w2 }
+  ports: [{ port: 80, targetPort: 8080 }]
+`,
+    );
+    const svc = await lab.kubectl.json(["get", "service", "web-w2"]);
+    const ip: string = svc.spec.clusterIP;
+    assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/);
+    // kube-proxy on w1 programs the Service once it sees the EndpointSlice.
+    const seen = await until("the Service answering from w1", 300_000, async () => {
+      try {
+        const args = ["exec", a.metadata.name, "--", "wget", "-qO-", `http://${ip}/cgi-bin/ip`];
+        return (await lab.kubectl.run(args, 30_000)).trim() || undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    assert.equal(
+      clientIp(seen),
+      a.status.podIP,
+      "DNAT to the pod on w2, source kept (kube-proxy masquerades only off-node clients)",
+    );
+    passed++;
+  });
+
   test("reboot through the API: the Node is Ready again and its pods run", async () => {
     const before = await podsOn("w2");
     const started = await w2.reboot();
@@ -194,6 +312,14 @@ describe("Basalt workers join a real cluster", { timeout: 3_600_000 }, () => {
         list.length === before.length &&
         list.every((p) => p.status.phase === "Running" && p.status.containerStatuses?.[0]?.ready);
       return ok ? list : undefined;
+    });
+    // Routes are kernel state: after the reboot basaltd puts w2's route to w1's pods back.
+    const w1Cidr: string = (await lab.kubectl.json(["get", "node", "w1"])).spec.podCIDR;
+    await until("w2's route to w1's pods after the reboot", 300_000, async () => {
+      const [answer] = lines(await w2.ctl(["routes", "-o", "json"]));
+      return answer.value.routes.some((r: Json) => r.destination === w1Cidr && r.gateway === w1.ip)
+        ? true
+        : undefined;
     });
     passed++;
   });

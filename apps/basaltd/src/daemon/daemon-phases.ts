@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Http2SecureServer } from "node:http2";
+import { KubeClient } from "@basalt/kube";
 import {
   BasaltError,
   basaltVersion,
@@ -14,6 +15,7 @@ import { fatalReboot, powerAction, startReaper } from "../adapters/linux/init-po
 import { linuxKubeNodeHost } from "../adapters/linux/kube-node-host-linux.ts";
 import { linuxHost } from "../adapters/linux/linux-host.ts";
 import { pinnedImageImporter } from "../adapters/linux/pinned-image-importer.ts";
+import { linuxPodNetworkHost, nodeKubeEndpoint } from "../adapters/linux/pod-network-host-linux.ts";
 import { raiseNoFileLimit } from "../adapters/linux/rlimit.ts";
 import { linuxUpdateSystem } from "../adapters/linux/update-system-linux.ts";
 import { type ApiSecurity, createApiSecurity } from "../api/api-security.ts";
@@ -27,7 +29,9 @@ import { bootStatusLines } from "../init/boot-status.ts";
 import { runBoot } from "../init/run-boot.ts";
 import { runKubePhases } from "../kubernetes/kubernetes-phases.ts";
 import { kubeHealthGates, kubeServices } from "../kubernetes/kubernetes-services.ts";
-import { kubeNodePaths } from "../kubernetes/node-paths.ts";
+import { kubeletClientCert, kubeNodePaths } from "../kubernetes/node-paths.ts";
+import { runPodNetwork } from "../kubernetes/pod-network.ts";
+import { podRouteProtocol } from "../kubernetes/pod-routes.ts";
 import { createLogger } from "../logger.ts";
 import { publishLogTrouble } from "../supervisor/rotating-log.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
@@ -217,6 +221,17 @@ export function kubernetesPhase(ctx: DaemonContext, log: Logger): string[] {
     joinCheck: checkBootstrapToken,
     report,
   }).catch((err: unknown) => report("basaltd", `Kubernetes start-up stopped: ${toBasaltError(err).message}`));
+  // Host-gw pod routes to the other Nodes, as system:node:<name> with kubelet's rotated certificate.
+  void runPodNetwork(
+    {
+      nodeName: ctx.config.node.name,
+      host: linuxPodNetworkHost(podRouteProtocol),
+      endpoint: () => nodeKubeEndpoint(k8s, kubeletClientCert(kubeNodePaths)),
+      client: (endpoint) => new KubeClient(endpoint, { maxSockets: 2 }),
+      report: (message) => report("pod-routes", message),
+    },
+    new AbortController().signal,
+  ).catch((err: unknown) => report("pod-routes", `stopped: ${toBasaltError(err).message}`));
   return [...kubeHealthGates];
 }
 

@@ -8,7 +8,7 @@ export const kubeProxyFiles = {
   kubeconfig: "kube-proxy.kubeconfig",
 } as const;
 
-/** How kube-proxy programs Services; the image ships iptables (nft backend) for it and for CNI's ipMasq. */
+/** How kube-proxy programs Services; the image ships iptables (nft backend) for it and for CNI's portmap. */
 export type ProxyMode = "iptables" | "nftables";
 
 /**

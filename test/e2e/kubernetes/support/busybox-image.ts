@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { ociImageArchive } from "@basalt/oci";
 
 /** The busybox applets the test's pods use. */
-const applets = ["sh", "echo", "cat", "sleep", "hostname", "wget", "httpd", "mkdir", "ip", "ls"];
+const applets = ["sh", "echo", "cat", "sleep", "hostname", "wget", "httpd", "mkdir", "ip", "ls", "chmod"];
 
 /**
  * A workload image built by the test: Debian's static busybox (busybox-static on the host) in one
