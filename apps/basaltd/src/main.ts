@@ -4,6 +4,7 @@ import { fatalReboot } from "./adapters/linux/init-power.ts";
 import {
   apiPhase,
   bootGuardPhase,
+  configManagerPhase,
   configPhase,
   consolePhase,
   contextPhase,
@@ -42,7 +43,9 @@ async function main(argv: string[]): Promise<void> {
   const security = await securityPhase(config, log, initMode);
   const supervisor = supervisorPhase(config, host, events);
   const daemon = contextPhase(config, { host, events, supervisor, log, initMode, security });
-  daemon.setServer(await apiPhase(daemon.ctx, log, source, security));
+  const server = await apiPhase(daemon.ctx, log, source, security);
+  daemon.setServer(server);
+  await configManagerPhase(daemon.ctx, { log, initMode, source, security, server });
   const gates = kubernetesPhase(daemon.ctx, log);
   bootGuardPhase(daemon.ctx, log, gates);
   if (initMode) consolePhase(daemon.ctx);

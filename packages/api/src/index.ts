@@ -14,6 +14,7 @@ export {
   toConnectError,
 } from "./connect-errors.ts";
 export * from "./gen/basalt/machine/v1/audit_pb.ts";
+export * from "./gen/basalt/machine/v1/config_pb.ts";
 export * from "./gen/basalt/machine/v1/containers_pb.ts";
 export * from "./gen/basalt/machine/v1/events_pb.ts";
 export * from "./gen/basalt/machine/v1/files_pb.ts";

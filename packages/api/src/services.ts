@@ -1,4 +1,5 @@
 import { AuditService } from "./gen/basalt/machine/v1/audit_pb.ts";
+import { ConfigService } from "./gen/basalt/machine/v1/config_pb.ts";
 import { ContainerService } from "./gen/basalt/machine/v1/containers_pb.ts";
 import { EventService } from "./gen/basalt/machine/v1/events_pb.ts";
 import { FileService } from "./gen/basalt/machine/v1/files_pb.ts";
@@ -21,4 +22,5 @@ export const allServices = [
   UpgradeService,
   AuditService,
   ContainerService,
+  ConfigService,
 ] as const;

@@ -7,6 +7,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type { DaemonContext } from "../daemon-context.ts";
 import { auditService } from "../handlers/audit-handler.ts";
+import { configService } from "../handlers/config-handler.ts";
 import { containerService } from "../handlers/container-handler.ts";
 import { eventService } from "../handlers/event-handler.ts";
 import { fileService } from "../handlers/file-handler.ts";
@@ -27,7 +28,7 @@ export const maxRequestBytes = 1024 * 1024;
 
 export function routes(ctx: DaemonContext) {
   return (router: ConnectRouter) => {
-    const [node, network, supervisor, logs, files, events, lifecycle, upgrade, audit, containers] =
+    const [node, network, supervisor, logs, files, events, lifecycle, upgrade, audit, containers, config] =
       allServices;
     router.service(node, nodeService(ctx));
     router.service(network, networkService(ctx));
@@ -39,6 +40,7 @@ export function routes(ctx: DaemonContext) {
     router.service(upgrade, upgradeService(ctx));
     router.service(audit, auditService(ctx));
     router.service(containers, containerService(ctx));
+    router.service(config, configService(ctx));
   };
 }
 
@@ -88,6 +90,7 @@ export async function startApiServer(
     sampler: security.sampler,
     metrics: security.metrics,
     log,
+    revocation: security.revocation,
   });
   const { host, port } = splitListen(ctx.config.api.listen);
   await new Promise<void>((resolve, reject) => {
