@@ -91,12 +91,13 @@ export function lineDiff(beforeText: string, afterText: string, context = 3): st
       ops.push({ op: " ", line: a[i]! });
       i++;
       j++;
-    } else if (j < b.length && (i >= a.length || lcs[i * w + j + 1]! >= lcs[(i + 1) * w + j]!)) {
-      ops.push({ op: "+", line: b[j]! });
-      j++;
-    } else {
+    } else if (i < a.length && (j >= b.length || lcs[(i + 1) * w + j]! >= lcs[i * w + j + 1]!)) {
+      // Removals first, as diff(1) prints them.
       ops.push({ op: "-", line: a[i]! });
       i++;
+    } else {
+      ops.push({ op: "+", line: b[j]! });
+      j++;
     }
   }
   const keep = ops.map((o, k) =>

@@ -112,11 +112,17 @@ export class ConfigManager {
     return this.#serial(() => this.#change(() => doc, options));
   }
 
-  /** Changes the config by `patch(base)`, where base is the latest written config (staged, else running). */
+  /**
+   * Changes the config by `patch(base)`. The base is the config in force for live modes (no-reboot,
+   * try), and the latest written one (staged, else in force) for staged and reboot.
+   */
   patch(patch: (base: Record<string, unknown>) => unknown, options: ChangeOptions): Promise<ChangeResult> {
-    return this.#serial(() =>
-      this.#change(() => patch(toDocument(this.#staged ?? this.#deps.running())), options),
-    );
+    return this.#serial(() => this.#change(() => patch(toDocument(this.#base(options.mode))), options));
+  }
+
+  #base(mode: ApplyMode): MachineConfig {
+    const live = mode === "no-reboot" || mode === "try";
+    return live ? this.#deps.running() : (this.#staged ?? this.#deps.running());
   }
 
   /** Applies history version `version` again (as a new version). */
@@ -180,7 +186,11 @@ export class ConfigManager {
     const next = this.#deps.check(validateMachineConfig(makeDoc()));
     const running = this.#deps.running();
     const live = mode === "no-reboot" || mode === "try";
-    const base = live ? running : (this.#staged ?? running);
+    const base = this.#base(mode);
+    const dropsStaged =
+      live && this.#staged && toYaml(this.#staged) !== toYaml(running)
+        ? "; the config staged for the next boot is replaced by this one"
+        : "";
     const changes = diffConfigs(toDocument(base), toDocument(next)).map((c) => ({
       ...c,
       live: classifyPath(c.path).live,
@@ -225,7 +235,8 @@ export class ConfigManager {
         `try timeout must be 1–${maxTryTimeoutSeconds} seconds, not ${timeout}`,
       );
     if (changes.length === 0) return result(0, "no change: the config is already this");
-    if (dryRun) return result(0, `dry run: ${describe(mode, changes.length)} (nothing written)`);
+    if (dryRun)
+      return result(0, `dry run: ${describe(mode, changes.length)} (nothing written)${dropsStaged}`);
 
     const yaml = toYaml(next);
     const entry = await this.#deps.store.record({
@@ -261,7 +272,7 @@ export class ConfigManager {
         this.#staged = undefined;
         this.#version = entry.version;
         this.#deps.publish(`config version ${entry.version} applied live ${by}: ${summary(changes)}`);
-        return result(entry.version, ["applied live", ...notes].join("; "));
+        return result(entry.version, ["applied live", ...notes].join("; ") + dropsStaged);
       }
       case "try": {
         const notes = await this.#deps.applyLive(next, running);
