@@ -21,7 +21,7 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 
 /** Arrays of named objects are compared by name, so a reordered or renamed service reads as such. */
 function keyed(value: unknown): Record<string, unknown> | undefined {
-  if (!Array.isArray(value) || value.length === 0) return undefined;
+  if (!Array.isArray(value)) return undefined;
   if (!value.every((x) => isObject(x) && typeof x.name === "string")) return undefined;
   const names = value.map((x) => (x as { name: string }).name);
   if (new Set(names).size !== names.length) return undefined;
