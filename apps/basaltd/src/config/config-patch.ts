@@ -75,9 +75,10 @@ export function applyJsonPatch(doc: unknown, text: string): unknown {
     );
   const copy = structuredClone(doc);
   const operations = ops as Parameters<typeof jsonPatch.applyPatch>[1];
-  const problem = jsonPatch.validate(operations, copy);
-  if (problem) throw patchError(problem);
   try {
+    // validate() checks every operation first (on its own clone), so nothing is half-applied.
+    const problem = jsonPatch.validate(operations, copy);
+    if (problem) throw problem;
     return jsonPatch.applyPatch(copy, operations, true, true, true).newDocument;
   } catch (err) {
     throw patchError(err as Error);
