@@ -4,6 +4,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { parse } from "yaml";
 import { cachedImage } from "./support/cached-image.ts";
 import { freePort, startVm, type Vm } from "./support/qemu-vm.ts";
 import { ctl, makeConfigDrive, makeVmConfig } from "./support/vm-config.ts";
@@ -130,6 +131,35 @@ describe("Basalt image under qemu", { timeout: 1_800_000 }, () => {
     const second = vm!.console().slice(from);
     assert.match(second, /\[config\] from STATE/);
     assert.doesNotMatch(second, /formatted/);
+  });
+
+  test("machine config through the API: live labels; a hostname refused live, applied in reboot mode", async () => {
+    const live = json(
+      ctl(
+        ["config", "patch", "--merge", '{"node":{"labels":{"e2e":"live"}}}', "-e", endpoint, "-o", "json"],
+        env,
+      ),
+    );
+    assert.match(live[0]!.value.result.message, /applied live/);
+    const got = parse(json(ctl(["config", "get", "-e", endpoint, "-o", "json"], env))[0]!.value.yaml);
+    assert.equal(got.node.labels.e2e, "live");
+    assert.equal(got.node.mode, "init");
+    const hostname = '{"network":{"hostname":"basalt-vm2"}}';
+    assert.throws(
+      () => ctl(["config", "patch", "--merge", hostname, "-e", endpoint], env),
+      /need a reboot[\s\S]*network\.hostname/,
+    );
+    const from = vm!.console().length;
+    ctl(["config", "patch", "--merge", hostname, "--mode", "reboot", "-e", endpoint], env);
+    await vm!.waitForConsole(/basalt-initramfs: uptime/, bootTimeoutMs, from);
+    await vm!.waitForConsole(/health: ready/, bootTimeoutMs, from);
+    await waitForApi(endpoint, env, 60_000);
+    const [h] = json(ctl(["hostname", "-o", "json", "-e", endpoint], env));
+    assert.equal(h!.value.hostname, "basalt-vm2");
+    const [history] = json(ctl(["config", "history", "-e", endpoint, "-o", "json"], env));
+    const current = history!.value.entries.find((e: { current?: boolean }) => e.current);
+    assert.equal(current.mode, "reboot");
+    assert.deepEqual(current.paths, ["network.hostname"]);
   });
 
   test("shutdown through the API makes qemu exit", async () => {
