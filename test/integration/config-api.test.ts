@@ -17,6 +17,9 @@ import { basaltctl, LocalFleet } from "../support/local-fleet.ts";
  * Loopback 127.0.13.x (issue 13) keeps clear of the other suites' addresses.
  */
 
+// biome-ignore lint/suspicious/noExplicitAny: parsed YAML, checked field by field
+type Doc = any;
+
 let fleet: LocalFleet;
 let adminConfig: string;
 const ticker = [process.execPath, "-e", "setInterval(() => console.log('tick'), 200)"];
@@ -29,7 +32,7 @@ function client(id: Id, node = 0): Client<typeof ConfigService> {
 
 async function running(node = 0) {
   const c = await client("admin", node).getConfig({});
-  return { ...c, doc: parse(c.yaml) as Record<string, any> };
+  return { ...c, doc: parse(c.yaml) as Doc };
 }
 
 async function rejects(call: Promise<unknown>, code: string, pattern: RegExp): Promise<ConnectError> {
@@ -135,7 +138,7 @@ test("labels and services change live, across a label selector, without a restar
     }
     assert.equal(state, "running");
     // Written to the file the node starts from.
-    assert.equal((parse(readFileSync(n.configPath, "utf8")) as any).node.labels.zone, "b");
+    assert.equal((parse(readFileSync(n.configPath, "utf8")) as Doc).node.labels.zone, "b");
   }
   // Removing the service stops it.
   await client("admin").patchConfig({
@@ -194,7 +197,7 @@ test("a change that needs a reboot is refused in no-reboot mode, listing why, an
   });
   assert.match(staged.result!.message, /the node boots with it next time/);
   assert.equal(staged.result!.changes[0]?.live, false);
-  assert.equal((parse(readFileSync(node.configPath, "utf8")) as any).network.hostname, "new");
+  assert.equal((parse(readFileSync(node.configPath, "utf8")) as Doc).network.hostname, "new");
   const now = await running();
   assert.equal(now.doc.network, undefined, "the running config is unchanged");
   assert.equal(now.stagedPending, true);
@@ -244,7 +247,7 @@ test("history names who changed what, and rollback restores an earlier version",
   assert.ok(result.changes.some((c: { path: string }) => c.path === "network"));
   const entries = (await client("admin").configHistory({})).entries;
   assert.match(entries[0]!.note, new RegExp(`rollback to version ${first.version}`));
-  assert.equal((parse(readFileSync(fleet.nodes[0]!.configPath, "utf8")) as any).network, undefined);
+  assert.equal((parse(readFileSync(fleet.nodes[0]!.configPath, "utf8")) as Doc).network, undefined);
   await rejects(client("admin").configRollback({ version: 999n }), "not_found", /not in the history/);
 });
 
@@ -281,14 +284,14 @@ test("try mode reverts by itself unless confirmed", async () => {
   assert.match(c.stdout, /confirmed by admin and written to STATE/);
   await sleep(5500);
   assert.equal((await running(1)).doc.node.labels.trial, "kept");
-  assert.equal((parse(readFileSync(node.configPath, "utf8")) as any).node.labels.trial, "kept");
+  assert.equal((parse(readFileSync(node.configPath, "utf8")) as Doc).node.labels.trial, "kept");
 });
 
 test("invalid configs and patches are refused with every problem listed, and nothing is written", async () => {
   const node = fleet.nodes[0]!;
   const file = readFileSync(node.configPath, "utf8");
   const history = readdirSync(`${node.configPath}.history`).length;
-  const bad = parse(file) as Record<string, any>;
+  const bad = parse(file) as Doc;
   bad.logging = { maxBytes: 1 };
   bad.services = [{ name: "Bad Name", command: [] }];
   const e = await rejects(
@@ -413,7 +416,7 @@ test("client CA rotation with overlap: old and new admins both work, then only t
   const old = await get(adminConfig);
   assert.equal(old.code, 1, "old admin refused");
   // The node now serves a certificate of the new CA.
-  const served = parse(readFileSync(fleet.nodes[1]!.configPath, "utf8")) as any;
-  const newCa = new X509Certificate((parse(readFileSync(join(out, "secrets.yaml"), "utf8")) as any).ca.cert);
+  const served = parse(readFileSync(fleet.nodes[1]!.configPath, "utf8")) as Doc;
+  const newCa = new X509Certificate((parse(readFileSync(join(out, "secrets.yaml"), "utf8")) as Doc).ca.cert);
   assert.ok(new X509Certificate(served.api.cert).checkIssued(newCa));
 });

@@ -100,7 +100,7 @@ export function lineDiff(beforeText: string, afterText: string, context = 3): st
       j++;
     }
   }
-  const keep = ops.map((o, k) =>
+  const keep = ops.map((_, k) =>
     ops.slice(Math.max(0, k - context), k + context + 1).some((x) => x.op !== " "),
   );
   const out: string[] = [];
