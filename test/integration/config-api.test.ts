@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ApplyMode, ConfigService, EventService, SupervisorService } from "@basalt/api";
+import { ApplyMode, ConfigService, EventService, FileService, SupervisorService } from "@basalt/api";
 import { nodeTransport } from "@basalt/client";
+import { generateReleaseKey } from "@basalt/machinery";
 import { type Client, ConnectError, createClient } from "@connectrpc/connect";
 import { parse, stringify } from "yaml";
 import { basaltctl, LocalFleet } from "../support/local-fleet.ts";
@@ -165,6 +166,46 @@ test("labels and services change live, across a label selector, without a restar
     ),
     seen.join("\n"),
   );
+});
+
+test("the files allow-list and update trusted keys change live", async () => {
+  const n = fleet.nodes[0]!;
+  const dir = join(fleet.dir, "shared");
+  mkdirSync(dir);
+  writeFileSync(join(dir, "note.txt"), "hello");
+  const files = createClient(
+    FileService,
+    nodeTransport(n.endpoint, { ca: fleet.ids.ca.cert, ...fleet.ids.reader }),
+  );
+  const read = async () => {
+    let text = "";
+    for await (const chunk of files.read({ path: join(dir, "note.txt") }))
+      text += Buffer.from(chunk.data).toString();
+    return text;
+  };
+  await assert.rejects(read());
+  const allow = [...(await running()).doc.files.allow, dir];
+  await client("admin").patchConfig({
+    patch: { case: "mergePatch", value: JSON.stringify({ files: { allow } }) },
+  });
+  assert.equal(await read(), "hello");
+  // Trusted keys: added, then removed, both live.
+  const key = generateReleaseKey().publicKey;
+  const add = await client("admin").patchConfig({
+    patch: {
+      case: "jsonPatch",
+      value: JSON.stringify([{ op: "add", path: "/update/trustedKeys/-", value: key }]),
+    },
+  });
+  assert.deepEqual(
+    add.result!.changes.map((c) => [c.path, c.live]),
+    [["update.trustedKeys", true]],
+  );
+  assert.deepEqual((await running()).doc.update.trustedKeys, [key]);
+  await client("admin").patchConfig({
+    patch: { case: "jsonPatch", value: JSON.stringify([{ op: "remove", path: "/update/trustedKeys/0" }]) },
+  });
+  assert.deepEqual((await running()).doc.update.trustedKeys, []);
 });
 
 test("a change that needs a reboot is refused in no-reboot mode, listing why, and written in staged mode", async () => {

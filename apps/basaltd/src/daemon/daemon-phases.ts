@@ -267,7 +267,8 @@ export async function configManagerPhase(
     initMode: boolean;
     source: string;
     security: ApiSecurity;
-    server: Http2SecureServer;
+    /** The API server, once it listens (TLS material changes go to it). */
+    server: () => Http2SecureServer | undefined;
   },
 ): Promise<ConfigManager> {
   const { log, initMode, security, server } = parts;
@@ -287,7 +288,7 @@ export async function configManagerPhase(
     applyLive: (next, previous) =>
       applyLive(next, previous, {
         supervisor: ctx.supervisor,
-        server: () => server,
+        server,
         revocation: security.revocation,
         setConfig: (c) => {
           ctx.config = c;
