@@ -33,11 +33,14 @@ function manager(ctx: DaemonContext): ConfigManager {
 }
 
 function options(
+  ctx: DaemonContext,
   call: HandlerContext,
   req: { mode: ApplyMode; dryRun: boolean; tryTimeoutSeconds: number },
 ): ChangeOptions {
   const mode = modes[req.mode];
   if (!mode) throw new BasaltError("invalid_argument", `unknown apply mode ${req.mode}`);
+  // The audit line says how the config was changed (the diff itself is in the config history).
+  ctx.audit.target({ contextValues: call.values }, `mode=${mode}${req.dryRun ? " dry-run" : ""}`);
   const peer = call.values.get(peerKey);
   return {
     mode,
@@ -88,7 +91,7 @@ export function configService(ctx: DaemonContext): ServiceImpl<typeof ConfigServ
     },
     async applyConfig(req, call) {
       const doc = parseDocument(req.yaml);
-      return { result: toResult(await manager(ctx).apply(doc, options(call, req))) };
+      return { result: toResult(await manager(ctx).apply(doc, options(ctx, call, req))) };
     },
     async patchConfig(req, call) {
       const p = req.patch;
@@ -96,7 +99,7 @@ export function configService(ctx: DaemonContext): ServiceImpl<typeof ConfigServ
         const patch = parseMergePatch(p.value);
         return {
           result: toResult(
-            await manager(ctx).patch((base) => applyMergePatch(base, patch), options(call, req)),
+            await manager(ctx).patch((base) => applyMergePatch(base, patch), options(ctx, call, req)),
           ),
         };
       }
@@ -104,7 +107,7 @@ export function configService(ctx: DaemonContext): ServiceImpl<typeof ConfigServ
         const text = p.value;
         return {
           result: toResult(
-            await manager(ctx).patch((base) => applyJsonPatch(base, text), options(call, req)),
+            await manager(ctx).patch((base) => applyJsonPatch(base, text), options(ctx, call, req)),
           ),
         };
       }
@@ -130,7 +133,7 @@ export function configService(ctx: DaemonContext): ServiceImpl<typeof ConfigServ
     async configRollback(req, call) {
       if (req.version === 0n)
         throw new BasaltError("invalid_argument", "which version?", { hint: "see basaltctl config history" });
-      return { result: toResult(await manager(ctx).rollback(Number(req.version), options(call, req))) };
+      return { result: toResult(await manager(ctx).rollback(Number(req.version), options(ctx, call, req))) };
     },
     async confirmConfig(_req, call) {
       const peer = call.values.get(peerKey);
