@@ -34,6 +34,9 @@ function harness(options: { rebootAllowed?: boolean } = {}) {
     async history() {
       return [...versions];
     },
+    async sweep() {
+      return 0;
+    },
     async record(entry) {
       const v = { version: versions.length + 1, ...entry };
       versions.push(v);

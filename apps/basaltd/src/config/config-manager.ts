@@ -77,6 +77,7 @@ export class ConfigManager {
 
   /** Links the config in force to its history version, recording it when the history lacks it. */
   async start(source: string): Promise<void> {
+    await this.#deps.store.sweep();
     const yaml = toYaml(this.#deps.running());
     const history = await this.#deps.store.history();
     const last = history[history.length - 1];

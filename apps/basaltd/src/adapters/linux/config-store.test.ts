@@ -66,13 +66,20 @@ test("a writer killed (SIGKILL) at any moment leaves the old file or the new one
     for (let round = 0; round < 8; round++) {
       const before = statSync(path).mtimeMs;
       const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "ignore" });
-      await sleep(150 + round * 37);
+      // Kill it mid-stream: once it has replaced the file at least once (a loaded machine starts
+      // Node slowly), then at a varying moment.
+      const deadline = Date.now() + 20_000;
+      while (statSync(path).mtimeMs === before && Date.now() < deadline) await sleep(10);
+      await sleep(round * 7);
       child.kill("SIGKILL");
       await new Promise((r) => child.once("exit", r));
       const text = readFileSync(path, "utf8");
       assert.ok(text === a || text === b, `round ${round}: ${text.length} bytes, neither version`);
       assert.ok(statSync(path).mtimeMs > before, "the writer did replace the file");
     }
+    // Temp files the kills left behind go at the next start.
+    await configStore(path).sweep();
+    assert.deepEqual(readdirSync(dir), ["machine.yaml"]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

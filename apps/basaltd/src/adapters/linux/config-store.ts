@@ -28,6 +28,8 @@ export interface ConfigStore {
   history(): Promise<ConfigVersion[]>;
   /** Records a new version (numbered after the last one), dropping versions beyond `keep`. */
   record(entry: Omit<ConfigVersion, "version">): Promise<ConfigVersion>;
+  /** Removes temp files a crash left mid-write (at start, before anything writes); returns how many. */
+  sweep(): Promise<number>;
 }
 
 /** Versions of the config kept in the history. */
@@ -88,6 +90,25 @@ export function configStore(path: string, keep = keptVersions): ConfigStore {
         }
       }
       return out;
+    },
+    async sweep() {
+      let removed = 0;
+      for (const [where, name] of [
+        [dirname(path), basename(path)],
+        [dir, ""],
+      ] as const) {
+        let names: string[] = [];
+        try {
+          names = await readdir(where);
+        } catch {
+          continue;
+        }
+        for (const n of names.filter((x) => x.startsWith(`.${name}`) && x.endsWith(".tmp"))) {
+          await rm(join(where, n), { force: true });
+          removed++;
+        }
+      }
+      return removed;
     },
     async record(entry) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
