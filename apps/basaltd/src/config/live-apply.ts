@@ -43,18 +43,30 @@ export async function applyLive(
   if (!same(next.logging, previous.logging)) t.supervisor.setLogging(next.logging);
   const before = new Map(previous.services.map((s) => [s.name, s]));
   const after = new Map(next.services.map((s) => [s.name, s]));
+  // One service that cannot be changed does not stop the others; the caller hears of it.
+  const attempt = async (name: string, work: () => Promise<string>) => {
+    try {
+      notes.push(await work());
+    } catch (err) {
+      notes.push(`service ${name}: ${(err as Error).message}`);
+    }
+  };
   for (const name of before.keys()) {
     if (after.has(name)) continue;
-    await t.supervisor.remove(name);
-    notes.push(`service ${name} stopped and removed`);
+    await attempt(name, async () => {
+      await t.supervisor.remove(name);
+      return `service ${name} stopped and removed`;
+    });
   }
   for (const [name, service] of after) {
     const old = before.get(name);
     if (old && same(old, service)) continue;
-    if (old) await t.supervisor.remove(name);
-    const runner = t.supervisor.add(service);
-    if (service.autostart) runner.start();
-    notes.push(`service ${name} ${old ? "replaced" : "added"}${service.autostart ? " and started" : ""}`);
+    await attempt(name, async () => {
+      if (old) await t.supervisor.remove(name);
+      const runner = t.supervisor.add(service);
+      if (service.autostart) runner.start();
+      return `service ${name} ${old ? "replaced" : "added"}${service.autostart ? " and started" : ""}`;
+    });
   }
   return notes;
 }
