@@ -133,33 +133,85 @@ describe("Basalt image under qemu", { timeout: 1_800_000 }, () => {
     assert.doesNotMatch(second, /formatted/);
   });
 
-  test("machine config through the API: live labels; a hostname refused live, applied in reboot mode", async () => {
+  test("machine config through the API: labels and hostname live; a try that cuts the network reverts by itself", async () => {
     const live = json(
       ctl(
-        ["config", "patch", "--merge", '{"node":{"labels":{"e2e":"live"}}}', "-e", endpoint, "-o", "json"],
+        [
+          "config",
+          "patch",
+          "--merge",
+          '{"node":{"labels":{"e2e":"live"}},"network":{"hostname":"basalt-vm2"}}',
+          "-e",
+          endpoint,
+          "-o",
+          "json",
+        ],
         env,
       ),
     );
-    assert.match(live[0]!.value.result.message, /applied live/);
+    assert.match(live[0]!.value.result.message, /applied live.*hostname basalt-vm2/);
     const got = parse(json(ctl(["config", "get", "-e", endpoint, "-o", "json"], env))[0]!.value.yaml);
     assert.equal(got.node.labels.e2e, "live");
     assert.equal(got.node.mode, "init");
-    const hostname = '{"network":{"hostname":"basalt-vm2"}}';
+    assert.equal(json(ctl(["hostname", "-o", "json", "-e", endpoint], env))[0]!.value.hostname, "basalt-vm2");
+    // Moves eth0 off the address qemu forwards the API to: the node drops off the network.
+    const cut = JSON.stringify({
+      network: { interfaces: [{ name: "eth0", addresses: ["10.0.3.15/24"], routes: [] }] },
+    });
+    const tried = Date.now();
+    try {
+      ctl(
+        [
+          "config",
+          "patch",
+          "--merge",
+          cut,
+          "--mode",
+          "try",
+          "--try-timeout",
+          "30s",
+          "--timeout",
+          "5s",
+          "-e",
+          endpoint,
+        ],
+        env,
+      );
+    } catch {
+      // The answer may be lost with the address it was to leave from.
+    }
     assert.throws(
-      () => ctl(["config", "patch", "--merge", hostname, "-e", endpoint], env),
-      /need a reboot[\s\S]*network\.hostname/,
+      () => ctl(["version", "--timeout", "3s", "-e", endpoint], env),
+      "the node is off the network",
+    );
+    await waitForApi(endpoint, env, 120_000);
+    assert.ok(Date.now() - tried >= 25_000, "it came back by reverting, not at once");
+    const after = parse(json(ctl(["config", "get", "-e", endpoint, "-o", "json"], env))[0]!.value.yaml);
+    assert.deepEqual(after.network.interfaces[0].addresses, ["10.0.2.15/24"]);
+    const [history] = json(ctl(["config", "history", "-e", endpoint, "-o", "json"], env));
+    assert.equal(history!.value.entries[0].mode, "revert");
+    assert.equal(history!.value.entries[0].current, true);
+  });
+
+  test("machine config through the API: a change that needs a reboot is refused live, applied in reboot mode", async () => {
+    const limits = '{"api":{"limits":{"calls":2048}}}';
+    assert.throws(
+      () => ctl(["config", "patch", "--merge", limits, "-e", endpoint], env),
+      /need a reboot[\s\S]*api\.limits\.calls/,
     );
     const from = vm!.console().length;
-    ctl(["config", "patch", "--merge", hostname, "--mode", "reboot", "-e", endpoint], env);
+    ctl(["config", "patch", "--merge", limits, "--mode", "reboot", "-e", endpoint], env);
     await vm!.waitForConsole(/basalt-initramfs: uptime/, bootTimeoutMs, from);
     await vm!.waitForConsole(/health: ready/, bootTimeoutMs, from);
     await waitForApi(endpoint, env, 60_000);
-    const [h] = json(ctl(["hostname", "-o", "json", "-e", endpoint], env));
-    assert.equal(h!.value.hostname, "basalt-vm2");
+    const got = parse(json(ctl(["config", "get", "-e", endpoint, "-o", "json"], env))[0]!.value.yaml);
+    assert.equal(got.api.limits.calls, 2048);
+    // What changed live before was written to STATE too.
+    assert.equal(json(ctl(["hostname", "-o", "json", "-e", endpoint], env))[0]!.value.hostname, "basalt-vm2");
     const [history] = json(ctl(["config", "history", "-e", endpoint, "-o", "json"], env));
     const current = history!.value.entries.find((e: { current?: boolean }) => e.current);
     assert.equal(current.mode, "reboot");
-    assert.deepEqual(current.paths, ["network.hostname"]);
+    assert.deepEqual(current.paths, ["api.limits.calls"]);
   });
 
   test("shutdown through the API makes qemu exit", async () => {

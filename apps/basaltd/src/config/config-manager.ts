@@ -53,6 +53,8 @@ export interface ConfigManagerDeps {
   reboot(why: string): void;
   /** Tells of a try-mode revert failing (the daemon log). */
   onError(message: string): void;
+  /** Init mode: the network section changes live too. */
+  initMode?: boolean;
 }
 
 export const defaultTryTimeoutSeconds = 60;
@@ -194,7 +196,7 @@ export class ConfigManager {
         : "";
     const changes = diffConfigs(toDocument(base), toDocument(next)).map((c) => ({
       ...c,
-      live: classifyPath(c.path).live,
+      live: classifyPath(c.path, { initMode: this.#deps.initMode }).live,
     }));
     const shownNext = toYaml(redactForReaders(next));
     const result = (version: number, message: string, tryDeadline?: Date): ChangeResult => ({
@@ -208,7 +210,7 @@ export class ConfigManager {
       ...(tryDeadline ? { tryDeadline } : {}),
     });
     if (live) {
-      const blocked = rebootNeeded(changes);
+      const blocked = rebootNeeded(changes, { initMode: this.#deps.initMode });
       if (blocked.length > 0)
         throw new BasaltError(
           "failed_precondition",

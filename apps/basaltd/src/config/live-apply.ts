@@ -2,6 +2,7 @@ import type { Http2SecureServer } from "node:http2";
 import type { MachineConfig } from "@basalt/machinery";
 import type { Revocation } from "../api/revocation.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
+import { emptyPlan, type NetworkPlan, planNetworkChange } from "./network-plan.ts";
 
 export interface LiveTargets {
   supervisor: Supervisor;
@@ -9,6 +10,8 @@ export interface LiveTargets {
   revocation: Revocation;
   /** Makes `config` the one handlers read (labels, files allow-list, trusted keys, power, containers). */
   setConfig(config: MachineConfig): void;
+  /** Init mode: carries out a network plan (addresses, routes, hostname, nameservers). */
+  network?: (plan: NetworkPlan) => Promise<string[]>;
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -41,6 +44,8 @@ export async function applyLive(
     notes.push(`${next.api.revokedSerials.length} serial(s) revoked, ${cut} live connection(s) cut`);
   }
   if (!same(next.logging, previous.logging)) t.supervisor.setLogging(next.logging);
+  const plan = planNetworkChange(previous, next);
+  if (t.network && !emptyPlan(plan)) notes.push(...(await t.network(plan)));
   const before = new Map(previous.services.map((s) => [s.name, s]));
   const after = new Map(next.services.map((s) => [s.name, s]));
   // One service that cannot be changed does not stop the others; the caller hears of it.

@@ -43,3 +43,11 @@ test("rebootNeeded lists each blocking field with its reason", () => {
   );
   assert.deepEqual(rebootNeeded([]), []);
 });
+
+test("init mode changes its network live; agent mode does not manage it", () => {
+  assert.equal(classifyPath("network.interfaces", { initMode: true }).live, true);
+  assert.equal(classifyPath("network.hostname", { initMode: true }).live, true);
+  assert.equal(classifyPath("network.interfaces").live, false);
+  assert.match(classifyPath("network").reason, /agent mode/);
+  assert.deepEqual(rebootNeeded([{ path: "network", kind: "added" }], { initMode: true }), []);
+});

@@ -23,7 +23,10 @@ const rebootReasons: readonly { prefix: string; why: string }[] = [
   { prefix: "node.mode", why: "the mode is how basaltd started" },
   { prefix: "api.listen", why: "the API listens once, at start" },
   { prefix: "api.limits", why: "connection and call limits are sized at start" },
-  { prefix: "network", why: "addresses, routes and the hostname are set at boot" },
+  {
+    prefix: "network",
+    why: "in agent mode basaltd does not manage the host's network (init mode does, live)",
+  },
   { prefix: "paths", why: "log, run and audit directories are opened at start" },
   { prefix: "audit", why: "the audit trail is opened at start" },
   { prefix: "update.healthDeadlineSeconds", why: "the boot guard reads it at boot" },
@@ -32,8 +35,16 @@ const rebootReasons: readonly { prefix: string; why: string }[] = [
 
 const matches = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}.`);
 
+/** Options of the node that decide more paths: init mode changes its network live. */
+export interface LiveOptions {
+  /** basaltd is PID 1 (init mode): it owns the network and can change it live. */
+  initMode?: boolean;
+}
+
 /** Whether one path can change live, with the reason either way. */
-export function classifyPath(path: string): { live: boolean; reason: string } {
+export function classifyPath(path: string, options: LiveOptions = {}): { live: boolean; reason: string } {
+  if (options.initMode && matches(path, "network"))
+    return { live: true, reason: "addresses, routes, hostname and nameservers are changed over rtnetlink" };
   const live = liveRules.find((r) => matches(path, r.prefix));
   if (live) return { live: true, reason: live.how };
   const reboot = rebootReasons.find((r) => matches(path, r.prefix));
@@ -41,9 +52,12 @@ export function classifyPath(path: string): { live: boolean; reason: string } {
 }
 
 /** The changes that need a reboot, each with its reason; empty when all can change live. */
-export function rebootNeeded(changes: readonly ConfigChange[]): { path: string; reason: string }[] {
+export function rebootNeeded(
+  changes: readonly ConfigChange[],
+  options: LiveOptions = {},
+): { path: string; reason: string }[] {
   return changes
-    .map((c) => ({ path: c.path, ...classifyPath(c.path) }))
+    .map((c) => ({ path: c.path, ...classifyPath(c.path, options) }))
     .filter((c) => !c.live)
     .map(({ path, reason }) => ({ path, reason }));
 }

@@ -15,6 +15,7 @@ import { linuxInitHost } from "../adapters/linux/init-host-linux.ts";
 import { fatalReboot, powerAction, startReaper } from "../adapters/linux/init-power.ts";
 import { linuxKubeNodeHost } from "../adapters/linux/kube-node-host-linux.ts";
 import { linuxHost } from "../adapters/linux/linux-host.ts";
+import { applyNetworkPlan } from "../adapters/linux/live-network-linux.ts";
 import { pinnedImageImporter } from "../adapters/linux/pinned-image-importer.ts";
 import { raiseNoFileLimit } from "../adapters/linux/rlimit.ts";
 import { linuxUpdateSystem } from "../adapters/linux/update-system-linux.ts";
@@ -293,7 +294,9 @@ export async function configManagerPhase(
         setConfig: (c) => {
           ctx.config = c;
         },
+        ...(initMode ? { network: applyNetworkPlan } : {}),
       }),
+    initMode,
     publish: (message) => {
       ctx.events.publish("config", "machine", message);
       log.info({ config: message }, "machine config");
