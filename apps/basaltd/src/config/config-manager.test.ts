@@ -134,7 +134,7 @@ test("try mode reverts by itself, and confirm keeps and writes", async () => {
   await assert.rejects(h.manager.confirm(who), /no config applied in try mode/);
   await assert.rejects(
     h.manager.patch(merge({}), opts({ mode: "try", tryTimeoutSeconds: 7200 })),
-    /try timeout must be 1–3600 seconds/,
+    /try timeout must be 1-3600 seconds/,
   );
 });
 

@@ -148,7 +148,7 @@ export class ConfigManager {
       const trial = this.#trial;
       if (!trial)
         throw new BasaltError("failed_precondition", "no config applied in try mode awaits confirmation", {
-          hint: "basaltctl config apply --mode try … first",
+          hint: "basaltctl config apply --mode try ... first",
         });
       await this.#deps.store.writeConfig(toYaml(this.#deps.running()));
       clearTimeout(trial.timer);
@@ -235,7 +235,7 @@ export class ConfigManager {
     if (mode === "try" && (timeout < 1 || timeout > maxTryTimeoutSeconds))
       throw new BasaltError(
         "invalid_argument",
-        `try timeout must be 1–${maxTryTimeoutSeconds} seconds, not ${timeout}`,
+        `try timeout must be 1-${maxTryTimeoutSeconds} seconds, not ${timeout}`,
       );
     if (changes.length === 0) return result(0, "no change: the config is already this");
     if (dryRun)
