@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -212,6 +212,42 @@ describe("Basalt image under qemu", { timeout: 1_800_000 }, () => {
     const current = history!.value.entries.find((e: { current?: boolean }) => e.current);
     assert.equal(current.mode, "reboot");
     assert.deepEqual(current.paths, ["api.limits.calls"]);
+  });
+
+  test("a power cut (SIGKILL qemu) during a config apply leaves the old config or the new one", async () => {
+    const basaltctl = join(import.meta.dirname, "../../dist/basaltctl.mjs");
+    const patch = '{"node":{"labels":{"cut":"yes"}},"api":{"limits":{"calls":4096}}}';
+    const apply = execFile(
+      process.execPath,
+      [basaltctl, "config", "patch", "--merge", patch, "--mode", "staged", "-e", endpoint],
+      {
+        env: { ...process.env, ...env },
+      },
+    );
+    apply.on("error", () => {});
+    // basaltctl takes a few hundred ms to start and send; the node then writes history and config.
+    await new Promise((r) => setTimeout(r, 450));
+    vm!.kill();
+    await vm!.exited;
+    apply.kill();
+    vm = startVm({
+      disk: join(work, "disk.raw"),
+      vars: join(work, "vars.fd"),
+      configDrive,
+      hostPort: port,
+      consoleLog: join(work, "console-3.log"),
+    });
+    await vm.waitForConsole(/health: ready/, bootTimeoutMs);
+    assert.match(vm.console(), /\[config\] from STATE/);
+    await waitForApi(endpoint, env, 60_000);
+    const got = parse(json(ctl(["config", "get", "-e", endpoint, "-o", "json"], env))[0]!.value.yaml);
+    const old = got.node.labels.cut === undefined && got.api.limits.calls === 2048;
+    const neu = got.node.labels.cut === "yes" && got.api.limits.calls === 4096;
+    assert.ok(
+      old || neu,
+      `neither the old nor the new config: ${JSON.stringify({ labels: got.node.labels, limits: got.api.limits })}`,
+    );
+    console.log(`  power cut during apply: the node came back with the ${old ? "old" : "new"} config`);
   });
 
   test("shutdown through the API makes qemu exit", async () => {
