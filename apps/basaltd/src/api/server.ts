@@ -1,5 +1,5 @@
 import { createSecureServer, type Http2SecureServer } from "node:http2";
-import { allServices } from "@basalt/api";
+import { allServices, ConfigService } from "@basalt/api";
 import { BasaltError } from "@basalt/machinery";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { createContextValues } from "@connectrpc/connect";
@@ -28,7 +28,7 @@ export const maxRequestBytes = 1024 * 1024;
 
 export function routes(ctx: DaemonContext) {
   return (router: ConnectRouter) => {
-    const [node, network, supervisor, logs, files, events, lifecycle, upgrade, audit, containers, config] =
+    const [node, network, supervisor, logs, files, events, lifecycle, upgrade, audit, containers] =
       allServices;
     router.service(node, nodeService(ctx));
     router.service(network, networkService(ctx));
@@ -40,7 +40,8 @@ export function routes(ctx: DaemonContext) {
     router.service(upgrade, upgradeService(ctx));
     router.service(audit, auditService(ctx));
     router.service(containers, containerService(ctx));
-    router.service(config, configService(ctx));
+    // By name, not by position in allServices: other services are appended there too.
+    router.service(ConfigService, configService(ctx));
   };
 }
 
