@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { parse } from "yaml";
 import { cachedImage } from "./support/cached-image.ts";
 import { freePort, startVm, type Vm } from "./support/qemu-vm.ts";
 import { ctl, makeConfigDrive, makeVmConfig } from "./support/vm-config.ts";
@@ -130,6 +131,123 @@ describe("Basalt image under qemu", { timeout: 1_800_000 }, () => {
     const second = vm!.console().slice(from);
     assert.match(second, /\[config\] from STATE/);
     assert.doesNotMatch(second, /formatted/);
+  });
+
+  test("machine config through the API: labels and hostname live; a try that cuts the network reverts by itself", async () => {
+    const live = json(
+      ctl(
+        [
+          "config",
+          "patch",
+          "--merge",
+          '{"node":{"labels":{"e2e":"live"}},"network":{"hostname":"basalt-vm2"}}',
+          "-e",
+          endpoint,
+          "-o",
+          "json",
+        ],
+        env,
+      ),
+    );
+    assert.match(live[0]!.value.result.message, /applied live.*hostname basalt-vm2/);
+    const got = parse(json(ctl(["config", "get", "-e", endpoint, "-o", "json"], env))[0]!.value.yaml);
+    assert.equal(got.node.labels.e2e, "live");
+    assert.equal(got.node.mode, "init");
+    assert.equal(json(ctl(["hostname", "-o", "json", "-e", endpoint], env))[0]!.value.hostname, "basalt-vm2");
+    // Moves eth0 off the address qemu forwards the API to: the node drops off the network.
+    const cut = JSON.stringify({
+      network: { interfaces: [{ name: "eth0", addresses: ["10.0.3.15/24"], routes: [] }] },
+    });
+    const tried = Date.now();
+    try {
+      ctl(
+        [
+          "config",
+          "patch",
+          "--merge",
+          cut,
+          "--mode",
+          "try",
+          "--try-timeout",
+          "30s",
+          "--timeout",
+          "5s",
+          "-e",
+          endpoint,
+        ],
+        env,
+      );
+    } catch {
+      // The answer may be lost with the address it was to leave from.
+    }
+    assert.throws(
+      () => ctl(["version", "--timeout", "3s", "-e", endpoint], env),
+      "the node is off the network",
+    );
+    await waitForApi(endpoint, env, 120_000);
+    assert.ok(Date.now() - tried >= 25_000, "it came back by reverting, not at once");
+    const after = parse(json(ctl(["config", "get", "-e", endpoint, "-o", "json"], env))[0]!.value.yaml);
+    assert.deepEqual(after.network.interfaces[0].addresses, ["10.0.2.15/24"]);
+    const [history] = json(ctl(["config", "history", "-e", endpoint, "-o", "json"], env));
+    assert.equal(history!.value.entries[0].mode, "revert");
+    assert.equal(history!.value.entries[0].current, true);
+  });
+
+  test("machine config through the API: a change that needs a reboot is refused live, applied in reboot mode", async () => {
+    const limits = '{"api":{"limits":{"calls":2048}}}';
+    assert.throws(
+      () => ctl(["config", "patch", "--merge", limits, "-e", endpoint], env),
+      /need a reboot[\s\S]*api\.limits\.calls/,
+    );
+    const from = vm!.console().length;
+    ctl(["config", "patch", "--merge", limits, "--mode", "reboot", "-e", endpoint], env);
+    await vm!.waitForConsole(/basalt-initramfs: uptime/, bootTimeoutMs, from);
+    await vm!.waitForConsole(/health: ready/, bootTimeoutMs, from);
+    await waitForApi(endpoint, env, 60_000);
+    const got = parse(json(ctl(["config", "get", "-e", endpoint, "-o", "json"], env))[0]!.value.yaml);
+    assert.equal(got.api.limits.calls, 2048);
+    // What changed live before was written to STATE too.
+    assert.equal(json(ctl(["hostname", "-o", "json", "-e", endpoint], env))[0]!.value.hostname, "basalt-vm2");
+    const [history] = json(ctl(["config", "history", "-e", endpoint, "-o", "json"], env));
+    const current = history!.value.entries.find((e: { current?: boolean }) => e.current);
+    assert.equal(current.mode, "reboot");
+    assert.deepEqual(current.paths, ["api.limits.calls"]);
+  });
+
+  test("a power cut (SIGKILL qemu) during a config apply leaves the old config or the new one", async () => {
+    const basaltctl = join(import.meta.dirname, "../../dist/basaltctl.mjs");
+    const patch = '{"node":{"labels":{"cut":"yes"}},"api":{"limits":{"calls":4096}}}';
+    const apply = execFile(
+      process.execPath,
+      [basaltctl, "config", "patch", "--merge", patch, "--mode", "staged", "-e", endpoint],
+      {
+        env: { ...process.env, ...env },
+      },
+    );
+    apply.on("error", () => {});
+    // basaltctl takes a few hundred ms to start and send; the node then writes history and config.
+    await new Promise((r) => setTimeout(r, 450));
+    vm!.kill();
+    await vm!.exited;
+    apply.kill();
+    vm = startVm({
+      disk: join(work, "disk.raw"),
+      vars: join(work, "vars.fd"),
+      configDrive,
+      hostPort: port,
+      consoleLog: join(work, "console-3.log"),
+    });
+    await vm.waitForConsole(/health: ready/, bootTimeoutMs);
+    assert.match(vm.console(), /\[config\] from STATE/);
+    await waitForApi(endpoint, env, 60_000);
+    const got = parse(json(ctl(["config", "get", "-e", endpoint, "-o", "json"], env))[0]!.value.yaml);
+    const old = got.node.labels.cut === undefined && got.api.limits.calls === 2048;
+    const neu = got.node.labels.cut === "yes" && got.api.limits.calls === 4096;
+    assert.ok(
+      old || neu,
+      `neither the old nor the new config: ${JSON.stringify({ labels: got.node.labels, limits: got.api.limits })}`,
+    );
+    console.log(`  power cut during apply: the node came back with the ${old ? "old" : "new"} config`);
   });
 
   test("shutdown through the API makes qemu exit", async () => {

@@ -1,6 +1,7 @@
 import type { MachineConfig } from "@basalt/machinery";
 import type { CallLimits } from "./api/interceptors.ts";
 import type { AuditTrail } from "./audit/audit-trail.ts";
+import type { ConfigManager } from "./config/config-manager.ts";
 import type { EventBus } from "./events/event-bus.ts";
 import type { Host } from "./host.ts";
 import type { Supervisor } from "./supervisor/supervisor.ts";
@@ -21,6 +22,8 @@ export interface DaemonContext {
   limits: CallLimits;
   /** A/B slots and the ESP; only on a Basalt node (init mode). */
   update?: UpdateSystem;
+  /** Reads and changes the machine config; set once the API is up (ConfigService). */
+  configs?: ConfigManager;
   /** Asks the daemon to stop its services and power the machine down or restart it. */
   power(action: "reboot" | "poweroff"): Promise<void>;
 }

@@ -1,9 +1,11 @@
+import type { Http2SecureServer } from "node:http2";
 import { parseArgs } from "node:util";
 import { basaltVersion, toBasaltError } from "@basalt/machinery";
 import { fatalReboot } from "./adapters/linux/init-power.ts";
 import {
   apiPhase,
   bootGuardPhase,
+  configManagerPhase,
   configPhase,
   consolePhase,
   contextPhase,
@@ -42,7 +44,11 @@ async function main(argv: string[]): Promise<void> {
   const security = await securityPhase(config, log, initMode);
   const supervisor = supervisorPhase(config, host, events);
   const daemon = contextPhase(config, { host, events, supervisor, log, initMode, security });
-  daemon.setServer(await apiPhase(daemon.ctx, log, source, security));
+  // Ready before the API listens, so the first caller finds ConfigService working.
+  let server: Http2SecureServer | undefined;
+  await configManagerPhase(daemon.ctx, { log, initMode, source, security, server: () => server });
+  server = await apiPhase(daemon.ctx, log, source, security);
+  daemon.setServer(server);
   const gates = kubernetesPhase(daemon.ctx, log);
   bootGuardPhase(daemon.ctx, log, gates);
   if (initMode) consolePhase(daemon.ctx);

@@ -57,6 +57,16 @@ export const authorizationTable: Readonly<Record<string, readonly Role[]>> = {
   // cluster-admin: admins only.
   "basalt.machine.v1.ClusterService/Bootstrap": admin,
   "basalt.machine.v1.ClusterService/Kubeconfig": admin,
+  // Everyone may read the machine config, secrets redacted for all but admins (the handler
+  // redacts); its history names who changed what, which any reader of the config may know. Changing
+  // it decides what the node runs, whom it trusts and what it boots: admin only, confirming a
+  // try-mode change included (an operator must not be able to keep an admin's trial config).
+  "basalt.machine.v1.ConfigService/GetConfig": read,
+  "basalt.machine.v1.ConfigService/ConfigHistory": read,
+  "basalt.machine.v1.ConfigService/ApplyConfig": admin,
+  "basalt.machine.v1.ConfigService/PatchConfig": admin,
+  "basalt.machine.v1.ConfigService/ConfigRollback": admin,
+  "basalt.machine.v1.ConfigService/ConfirmConfig": admin,
 };
 
 export type Decision =

@@ -15,6 +15,7 @@ export {
 } from "./connect-errors.ts";
 export * from "./gen/basalt/machine/v1/audit_pb.ts";
 export * from "./gen/basalt/machine/v1/cluster_pb.ts";
+export * from "./gen/basalt/machine/v1/config_pb.ts";
 export * from "./gen/basalt/machine/v1/containers_pb.ts";
 export * from "./gen/basalt/machine/v1/events_pb.ts";
 export * from "./gen/basalt/machine/v1/files_pb.ts";

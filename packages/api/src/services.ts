@@ -1,5 +1,6 @@
 import { AuditService } from "./gen/basalt/machine/v1/audit_pb.ts";
 import { ClusterService } from "./gen/basalt/machine/v1/cluster_pb.ts";
+import { ConfigService } from "./gen/basalt/machine/v1/config_pb.ts";
 import { ContainerService } from "./gen/basalt/machine/v1/containers_pb.ts";
 import { EventService } from "./gen/basalt/machine/v1/events_pb.ts";
 import { FileService } from "./gen/basalt/machine/v1/files_pb.ts";
@@ -23,4 +24,5 @@ export const allServices = [
   AuditService,
   ContainerService,
   ClusterService,
+  ConfigService,
 ] as const;

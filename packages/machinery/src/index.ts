@@ -45,9 +45,12 @@ export {
   type MachineConfig,
   type MachineConfigInput,
   machineConfigSchema,
+  normalizeSerial,
   parseMachineConfig,
+  redactMachineConfig,
   type ServiceConfig,
   type ServiceHealth,
+  validateMachineConfig,
 } from "./config/machine-config.ts";
 export {
   basaltPartitions,

@@ -1,6 +1,7 @@
 import type { Command } from "../cli/command.ts";
 import { genCommands } from "./gen/gen.ts";
 import { auditCommands } from "./node/audit.ts";
+import { configCommands } from "./node/config.ts";
 import { containerCommands, withPodLogs } from "./node/containers.ts";
 import { infoCommands } from "./node/info.ts";
 import { networkCommands } from "./node/network.ts";
@@ -19,6 +20,7 @@ export const commands: Command[] = [
   ...upgradeCommands,
   ...auditCommands,
   ...containerCommands,
+  ...configCommands,
   ...genCommands,
   ...rolloutCommands,
 ];

@@ -6,6 +6,7 @@ import { AuditTrail } from "../audit/audit-trail.ts";
 import { PreauthSampler } from "../audit/preauth-sampler.ts";
 import type { CallLimits } from "./interceptors.ts";
 import { Limiter } from "./limits.ts";
+import { Revocation } from "./revocation.ts";
 
 /** Everything the API server needs to admit, limit, count and audit its clients. */
 export interface ApiSecurity {
@@ -13,6 +14,8 @@ export interface ApiSecurity {
   metrics: ApiMetrics;
   sampler: PreauthSampler;
   limits: CallLimits & { connections: Limiter };
+  /** The client-certificate serial denylist, from api.revokedSerials; ConfigService updates it. */
+  revocation: Revocation;
   close(): Promise<void>;
 }
 
@@ -50,5 +53,10 @@ export async function createApiSecurity(config: MachineConfig, log: Logger): Pro
     }),
   };
   metrics.inUseOf = () => Object.values(limits).map((x) => ({ kind: x.kind, used: x.used }));
-  return { audit, metrics, sampler, limits, close: () => store.close() };
+  const revocation = new Revocation(config.api.revokedSerials);
+  revocation.onCut = (serial, address) => {
+    metrics.refused("cert_revoked_in_session");
+    log.info({ serial, address }, "client certificate revoked: connection cut");
+  };
+  return { audit, metrics, sampler, limits, revocation, close: () => store.close() };
 }

@@ -6,12 +6,15 @@ import type { ApiMetrics } from "../audit/api-metrics.ts";
 import type { PreauthSampler } from "../audit/preauth-sampler.ts";
 import type { Limiter } from "./limits.ts";
 import { type Peer, peerId, readPeer } from "./peer.ts";
+import type { Revocation } from "./revocation.ts";
 
 export interface GuardDeps {
   connections: Limiter;
   sampler: PreauthSampler;
   metrics: ApiMetrics;
   log: Logger;
+  /** The serial denylist: a revoked certificate is dropped at the handshake and cut when listed. */
+  revocation?: Revocation;
 }
 
 /** NGHTTP2_ENHANCE_YOUR_CALM: the HTTP/2 code for "you are using too much". */
@@ -52,7 +55,9 @@ function handshakeReason(err: NodeJS.ErrnoException): string {
  * - an authenticated client holds at most `connectionsPerPeer` connections (admins four times as
  *   many), and the last `adminReserve` connections are for admins only: over that, GOAWAY
  *   ENHANCE_YOUR_CALM;
- * - a session is cut when its client certificate expires, even with streams open.
+ * - a session is cut when its client certificate expires, even with streams open;
+ * - a certificate whose serial is revoked (api.revokedSerials) is dropped like an untrusted one, and
+ *   its live sessions are cut when the denylist changes (Revocation.update).
  * Handshakes that fail or time out (handshakeTimeout) are counted and sampled the same way.
  */
 export function guardConnections(server: Http2SecureServer, deps: GuardDeps): void {
@@ -87,6 +92,11 @@ export function guardConnections(server: Http2SecureServer, deps: GuardDeps): vo
       socket.destroy();
       return;
     }
+    if (deps.revocation?.isRevoked(peer.serial)) {
+      refuse(address, "tls_revoked");
+      socket.destroy();
+      return;
+    }
     const admin = peer.organizations.some((o) => isRole(o) && o === "os:admin");
     const grant = deps.connections.acquire(peerId(peer), admin);
     const session = (socket as TLSSocket & { _basaltSession?: ServerHttp2Session })._basaltSession;
@@ -101,6 +111,7 @@ export function guardConnections(server: Http2SecureServer, deps: GuardDeps): vo
       return;
     }
     socket.once("close", grant.release);
+    deps.revocation?.track(socket, peer.serial ?? "");
     armExpiry(socket, peer, deps);
   });
   server.on("session", (session: ServerHttp2Session) => {

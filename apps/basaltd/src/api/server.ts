@@ -1,5 +1,5 @@
 import { createSecureServer, type Http2SecureServer } from "node:http2";
-import { allServices } from "@basalt/api";
+import { allServices, ConfigService } from "@basalt/api";
 import { BasaltError } from "@basalt/machinery";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { createContextValues } from "@connectrpc/connect";
@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import type { DaemonContext } from "../daemon-context.ts";
 import { auditService } from "../handlers/audit-handler.ts";
 import { clusterService } from "../handlers/cluster-handler.ts";
+import { configService } from "../handlers/config-handler.ts";
 import { containerService } from "../handlers/container-handler.ts";
 import { eventService } from "../handlers/event-handler.ts";
 import { fileService } from "../handlers/file-handler.ts";
@@ -41,6 +42,8 @@ export function routes(ctx: DaemonContext) {
     router.service(audit, auditService(ctx));
     router.service(containers, containerService(ctx));
     router.service(cluster, clusterService(ctx));
+    // By name, not by position in allServices: other services are appended there too.
+    router.service(ConfigService, configService(ctx));
   };
 }
 
@@ -90,6 +93,7 @@ export async function startApiServer(
     sampler: security.sampler,
     metrics: security.metrics,
     log,
+    revocation: security.revocation,
   });
   const { host, port } = splitListen(ctx.config.api.listen);
   await new Promise<void>((resolve, reject) => {

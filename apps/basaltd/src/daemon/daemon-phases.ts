@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Http2SecureServer } from "node:http2";
+import { resolve } from "node:path";
 import { KubeClient } from "@basalt/kube";
 import {
   BasaltError,
@@ -10,21 +11,27 @@ import {
 } from "@basalt/machinery";
 import type { Logger } from "pino";
 import { checkBootstrapToken } from "../adapters/linux/apiserver-probe.ts";
+import { configStore } from "../adapters/linux/config-store.ts";
 import { linuxInitHost } from "../adapters/linux/init-host-linux.ts";
 import { fatalReboot, powerAction, startReaper } from "../adapters/linux/init-power.ts";
 import { linuxKubeNodeHost } from "../adapters/linux/kube-node-host-linux.ts";
 import { linuxHost } from "../adapters/linux/linux-host.ts";
+import { applyNetworkPlan } from "../adapters/linux/live-network-linux.ts";
 import { pinnedImageImporter } from "../adapters/linux/pinned-image-importer.ts";
 import { linuxPodNetworkHost, nodeKubeEndpoint } from "../adapters/linux/pod-network-host-linux.ts";
 import { raiseNoFileLimit } from "../adapters/linux/rlimit.ts";
 import { linuxUpdateSystem } from "../adapters/linux/update-system-linux.ts";
 import { type ApiSecurity, createApiSecurity } from "../api/api-security.ts";
 import { startApiServer } from "../api/server.ts";
+import { ConfigManager } from "../config/config-manager.ts";
+import { applyLive } from "../config/live-apply.ts";
+import { checkTlsMaterial } from "../config/tls-material.ts";
 import type { DaemonContext } from "../daemon-context.ts";
 import { EventBus } from "../events/event-bus.ts";
+import { powerDecision } from "../handlers/lifecycle-handler.ts";
 import type { Host } from "../host.ts";
 import { findBootDisk } from "../init/boot-disk.ts";
-import { espMountPoint } from "../init/boot-phases.ts";
+import { espMountPoint, persistedConfigPath } from "../init/boot-phases.ts";
 import { bootStatusLines } from "../init/boot-status.ts";
 import { runBoot } from "../init/run-boot.ts";
 import { runKubePhases } from "../kubernetes/kubernetes-phases.ts";
@@ -262,4 +269,67 @@ export function consolePhase(ctx: DaemonContext): void {
   const cmdline = readFileSync("/proc/cmdline", "utf8");
   for (const line of bootStatusLines(ctx.config, cmdline, ctx.host.networkInterfaces(), process.uptime()))
     console.log(line);
+}
+
+/**
+ * Config: the machine config can change through the API from now on (ConfigService). It is kept in
+ * the file the node starts from (STATE's machine-config.yaml in init mode, --config in agent mode),
+ * with its last versions beside it.
+ */
+export async function configManagerPhase(
+  ctx: DaemonContext,
+  parts: {
+    log: Logger;
+    initMode: boolean;
+    source: string;
+    security: ApiSecurity;
+    /** The API server, once it listens (TLS material changes go to it). */
+    server: () => Http2SecureServer | undefined;
+  },
+): Promise<ConfigManager> {
+  const { log, initMode, security, server } = parts;
+  const store = configStore(initMode ? persistedConfigPath : resolve(parts.source));
+  const manager = new ConfigManager({
+    store,
+    running: () => ctx.config,
+    check(config) {
+      checkTlsMaterial(config);
+      if (initMode) return { ...config, node: { ...config.node, mode: "init" } };
+      if (config.kubernetes)
+        throw new BasaltError("failed_precondition", "the kubernetes section needs init mode", {
+          hint: "basaltd runs Kubernetes only as PID 1 of a Basalt image",
+        });
+      return config;
+    },
+    applyLive: (next, previous) =>
+      applyLive(next, previous, {
+        supervisor: ctx.supervisor,
+        server,
+        revocation: security.revocation,
+        setConfig: (c) => {
+          ctx.config = c;
+        },
+        ...(initMode ? { network: applyNetworkPlan } : {}),
+      }),
+    initMode,
+    publish: (message) => {
+      ctx.events.publish("config", "machine", message);
+      log.info({ config: message }, "machine config");
+    },
+    rebootDecision: () => powerDecision(ctx.config, "reboot"),
+    reboot: (why) => {
+      // The answer goes out first.
+      setTimeout(() => void ctx.power("reboot"), 500).unref();
+      log.info({ why }, "rebooting for a new machine config");
+    },
+    onError: (message) => {
+      ctx.events.publish("config", "machine", message);
+      log.error(message);
+    },
+  });
+  await manager
+    .start(parts.source)
+    .catch((err: unknown) => log.warn({ err: toBasaltError(err).message }, "config history unavailable"));
+  ctx.configs = manager;
+  return manager;
 }

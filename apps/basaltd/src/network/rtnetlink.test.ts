@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ackErrno, addAddress, addRoute, linkUp } from "./rtnetlink.ts";
+import { ackErrno, addAddress, addRoute, linkUp, removeAddress, removeRoute } from "./rtnetlink.ts";
 
 test("link up: header, ifinfomsg with IFF_UP in flags and change mask", () => {
   const m = linkUp(7, 2);
@@ -40,4 +40,15 @@ test("ack parsing finds the answer to our sequence number", () => {
   ack.writeInt32LE(-17, 16);
   assert.equal(ackErrno(ack, 9), 17);
   assert.equal(ackErrno(ack, 8), undefined);
+});
+
+test("removing an address or route is the same message as adding it, as RTM_DEL* without create/replace", () => {
+  const add = addAddress(7, 2, "10.0.2.15/24");
+  const del = removeAddress(7, 2, "10.0.2.15/24");
+  assert.equal(del.readUInt16LE(4), 21);
+  assert.equal(del.readUInt16LE(6), 0x1 | 0x4);
+  assert.deepEqual(del.subarray(8), add.subarray(8));
+  const r = removeRoute(8, 2, "default", "10.0.2.2");
+  assert.equal(r.readUInt16LE(4), 25);
+  assert.deepEqual(r.subarray(8), addRoute(8, 2, "default", "10.0.2.2").subarray(8));
 });

@@ -8,6 +8,8 @@ import { BasaltError } from "@basalt/machinery";
 const RTM_NEWLINK = 16;
 const RTM_NEWADDR = 20;
 const RTM_NEWROUTE = 24;
+const RTM_DELADDR = 21;
+const RTM_DELROUTE = 25;
 const NLMSG_ERROR = 2;
 const F_REQUEST = 0x1;
 const F_ACK = 0x4;
@@ -109,6 +111,22 @@ export function addRoute(seq: number, index: number, to: string, via: string): B
   const attrs = [attr(5 /* RTA_GATEWAY */, ipv4(via)), attr(4 /* RTA_OIF */, u32(index))];
   if (dst.prefix > 0) attrs.unshift(attr(1 /* RTA_DST */, dst.address));
   return message(RTM_NEWROUTE, F_CREATE | F_REPLACE, seq, rtmsg, attrs);
+}
+
+/** RTM_DELADDR: the same address as `addAddress` describes, removed (a machine config changed live). */
+export function removeAddress(seq: number, index: number, cidr: string): Buffer {
+  const m = addAddress(seq, index, cidr);
+  m.writeUInt16LE(RTM_DELADDR, 4);
+  m.writeUInt16LE(F_REQUEST | F_ACK, 6);
+  return m;
+}
+
+/** RTM_DELROUTE: the same route as `addRoute` describes, removed. */
+export function removeRoute(seq: number, index: number, to: string, via: string): Buffer {
+  const m = addRoute(seq, index, to, via);
+  m.writeUInt16LE(RTM_DELROUTE, 4);
+  m.writeUInt16LE(F_REQUEST | F_ACK, 6);
+  return m;
 }
 
 /** The errno of the kernel's answer to request `seq` (0 = done), or undefined if this is not it. */

@@ -24,8 +24,8 @@ export type LogTrouble =
  */
 export class RotatingLog {
   readonly path: string;
-  readonly #maxBytes: number;
-  readonly #keep: number;
+  #maxBytes: number;
+  #keep: number;
   #fd = -1;
   #size = 0;
   #dropped = 0;
@@ -45,6 +45,12 @@ export class RotatingLog {
     } catch (err) {
       this.#failed(err);
     }
+  }
+
+  /** New rotation limits (a machine config changed live); they apply from the next write. */
+  setLimits(limits: { maxBytes: number; keep: number }): void {
+    this.#maxBytes = limits.maxBytes;
+    this.#keep = limits.keep;
   }
 
   /** Lines dropped since writing last failed (0 while writes succeed). */

@@ -11,11 +11,14 @@ import { ServiceRunner, type ServiceSnapshot, unknownService } from "./service-r
 export class Supervisor {
   readonly #runners = new Map<string, ServiceRunner>();
   readonly #logs: RotatingLog[] = [];
+  readonly #logByName = new Map<string, RotatingLog>();
   readonly #config: MachineConfig;
+  #logging: MachineConfig["logging"];
   readonly #deps: { host: Host; events: EventBus; backoff?: BackoffPolicy };
 
   constructor(config: MachineConfig, deps: { host: Host; events: EventBus; backoff?: BackoffPolicy }) {
     this.#config = config;
+    this.#logging = config.logging;
     this.#deps = deps;
     for (const service of config.services) this.add(service);
   }
@@ -29,13 +32,33 @@ export class Supervisor {
       throw new BasaltError("already_exists", `a service named "${service.name}" is already supervised`);
     const env = { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" };
     const log = new RotatingLog(join(this.#config.paths.logs, `${service.name}.log`), {
-      ...this.#config.logging,
+      ...this.#logging,
       onTrouble: publishLogTrouble(this.#deps.events),
     });
     this.#logs.push(log);
+    this.#logByName.set(service.name, log);
     const runner = new ServiceRunner(service, { ...this.#deps, log, env });
     this.#runners.set(service.name, runner);
     return runner;
+  }
+
+  /** Stops a service and forgets it (its log file stays); a machine config no longer names it. */
+  async remove(name: string): Promise<void> {
+    const runner = this.get(name);
+    await runner.stop();
+    this.#runners.delete(name);
+    const log = this.#logByName.get(name);
+    if (log) {
+      log.close();
+      this.#logByName.delete(name);
+      this.#logs.splice(this.#logs.indexOf(log), 1);
+    }
+  }
+
+  /** New log rotation limits for every service log, and for services added later. */
+  setLogging(logging: MachineConfig["logging"]): void {
+    this.#logging = logging;
+    for (const log of this.#logs) log.setLimits(logging);
   }
 
   /** The configs of every supervised service, in start order. */

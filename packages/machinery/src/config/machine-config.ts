@@ -73,6 +73,18 @@ export const machineConfigSchema = z.strictObject({
     ca: pem("CA certificate"),
     cert: pem("certificate"),
     key: pem("private key"),
+    /**
+     * Client certificate serial numbers (hex) refused from now on, live connections included: a
+     * leaked certificate is revoked by listing it here (ConfigService, no reboot needed).
+     */
+    revokedSerials: z
+      .array(
+        z.string().regex(/^[0-9a-fA-F]{1,40}$|^([0-9a-fA-F]{2}:)*[0-9a-fA-F]{2}$/, {
+          message: "expected a certificate serial number in hex, e.g. 4F2A9C01",
+        }),
+      )
+      .max(10_000)
+      .default([]),
     /** How much of the node one client may hold; admins keep a reserve a flood of others cannot take. */
     limits: z
       .strictObject({
@@ -178,6 +190,17 @@ export const machineConfigSchema = z.strictObject({
   kubernetes: kubernetesSchema.optional(),
 });
 
+/**
+ * A certificate serial number as Node reports it (upper-case hex, no colons, no leading zeros), so
+ * `4f:2a:9c:01`, `04F2A9C01` and `4F2A9C01` name the same certificate.
+ */
+export function normalizeSerial(serial: string): string {
+  return serial
+    .replaceAll(":", "")
+    .toUpperCase()
+    .replace(/^0+(?=.)/, "");
+}
+
 export type MachineConfig = z.infer<typeof machineConfigSchema>;
 export type ServiceConfig = z.infer<typeof serviceSchema>;
 export type ServiceHealth = z.infer<typeof serviceHealth>;
@@ -192,6 +215,14 @@ export function parseMachineConfig(text: string): MachineConfig {
   } catch (err) {
     throw new BasaltError("invalid_argument", `machine config is not valid YAML: ${(err as Error).message}`);
   }
+  return validateMachineConfig(doc);
+}
+
+/**
+ * Validates an already-parsed machine config document (the same checks as at boot: the schema, then
+ * unique service names and a Kubernetes node without services); every problem is listed by path.
+ */
+export function validateMachineConfig(doc: unknown): MachineConfig {
   const config = parseWith(machineConfigSchema, doc, "machine config");
   const names = new Set<string>();
   for (const [i, s] of config.services.entries()) {

@@ -16,6 +16,7 @@ import { stringify } from "yaml";
 import { clientConfigPath } from "../../cli/client-config-file.ts";
 import type { Command, CommandOutput, Invocation } from "../../cli/command.ts";
 import { writePrivateFile } from "../../cli/private-file.ts";
+import { rotateCommand } from "./rotate.ts";
 import { readSecrets, renderSecrets } from "./secrets-file.ts";
 import { parseEndpoint, parseWorkerSpec, workerMachineConfig } from "./worker-config.ts";
 
@@ -269,4 +270,5 @@ export const genCommands: Command[] = [
       );
     },
   },
+  rotateCommand(parseNodeSpec),
 ];

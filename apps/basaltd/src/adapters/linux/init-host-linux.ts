@@ -23,7 +23,7 @@ import { syscalls } from "./syscalls.ts";
 let seq = 1;
 
 /** Sends one rtnetlink request and waits for its acknowledgement. */
-function netlinkRequest(
+export function netlinkRequest(
   sock: { send(m: Buffer): void; receive(): Buffer },
   build: (seq: number) => Buffer,
   what: string,
