@@ -113,4 +113,14 @@ export async function issueLeaf(ca: KeyPairPem, req: LeafRequest): Promise<KeyPa
   });
   return { cert: cert.toString("pem"), key: await exportKey(keys.privateKey) };
 }
+/**
+ * A new P-256 private key in PKCS#8 PEM that signs something other than certificates (the cluster's
+ * service-account tokens: kube-apiserver signs with it as ES256 and derives the public half).
+ */
+export async function createSigningKey(): Promise<string> {
+  const keys = await webcrypto.subtle.generateKey(algorithm, true, ["sign", "verify"]);
+  return exportKey(keys.privateKey);
+}
+
 export { generateBootstrapToken } from "./bootstrap-token.ts";
+export { type ClusterPki, completeClusterPki, newClusterPki } from "./cluster-pki.ts";
