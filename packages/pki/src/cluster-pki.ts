@@ -16,7 +16,8 @@ export interface ClusterPki {
 
 /** A fresh cluster PKI: three independent CAs (10 years), a signing key and a token. */
 export async function newClusterPki(): Promise<ClusterPki> {
-  return completeClusterPki({});
+  const { added: _, ...pki } = await completeClusterPki({});
+  return pki;
 }
 
 /**

@@ -12,7 +12,7 @@ import { parseWorkerSpec } from "./worker-config.ts";
 
 test("a control-plane config is a valid machine config that runs the control plane at its own address", async () => {
   const ca = await createCa("basalt-os-ca");
-  const { added: _, ...k } = await newClusterPki();
+  const k = await newClusterPki();
   const serving = await issueLeaf(ca, { commonName: "cp", ips: ["10.0.0.10"], usage: "server" });
   const input = controlPlaneMachineConfig({
     worker: parseWorkerSpec("cp=10.0.0.10/24"),
@@ -60,7 +60,7 @@ test("an older secrets file is refused for a control plane with the upgrade comm
       /gen secrets --upgrade/.test(err.hint ?? ""),
   );
   assert.throws(() => controlPlaneSecrets({ ca }, path), /lacks .*kubernetes/);
-  const { added: _, ...k } = full;
+  const k = full;
   writeFileSync(path, renderSecrets({ ca, kubernetes: k }));
   assert.deepEqual(controlPlaneSecrets(readSecrets(path), path).etcdCA, k.etcdCA);
   writeFileSync(path, renderSecrets({ ca, kubernetes: { ...k, serviceAccountKey: "nope" } }));

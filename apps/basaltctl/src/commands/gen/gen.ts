@@ -109,7 +109,7 @@ export const genCommands: Command[] = [
         );
       }
       const ca = await p.createCa("basalt-os-ca");
-      const { added: _, ...kubernetes } = await p.newClusterPki();
+      const kubernetes = await p.newClusterPki();
       writePrivateFile(out, renderSecrets({ ca, kubernetes }), inv.values.force === true);
       return written(
         [
