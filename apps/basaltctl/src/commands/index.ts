@@ -1,6 +1,7 @@
 import type { Command } from "../cli/command.ts";
 import { genCommands } from "./gen/gen.ts";
 import { auditCommands } from "./node/audit.ts";
+import { clusterBootstrapCommands } from "./node/cluster-bootstrap.ts";
 import { containerCommands, withPodLogs } from "./node/containers.ts";
 import { infoCommands } from "./node/info.ts";
 import { networkCommands } from "./node/network.ts";
@@ -21,4 +22,5 @@ export const commands: Command[] = [
   ...containerCommands,
   ...genCommands,
   ...rolloutCommands,
+  ...clusterBootstrapCommands,
 ];
