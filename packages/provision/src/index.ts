@@ -10,3 +10,7 @@ export * from "./relay-protocol.ts";
 export * from "./run-command.ts";
 export * from "./vm-disks.ts";
 export * from "./vm-network.ts";
+export * from "./cluster/cluster-plan.ts";
+export * from "./cluster/cluster-progress.ts";
+export * from "./cluster/cluster-provisioner.ts";
+export * from "./cluster/cluster-state.ts";
