@@ -1,4 +1,5 @@
 import type { Command } from "../cli/command.ts";
+import { clusterCommands } from "./cluster/cluster.ts";
 import { genCommands } from "./gen/gen.ts";
 import { auditCommands } from "./node/audit.ts";
 import { clusterBootstrapCommands } from "./node/cluster-bootstrap.ts";
@@ -23,4 +24,5 @@ export const commands: Command[] = [
   ...genCommands,
   ...rolloutCommands,
   ...clusterBootstrapCommands,
+  ...clusterCommands,
 ];

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseClusterState, renderClusterState, type ClusterState } from "./cluster-state.ts";
-import { formatEvent, parseProgress } from "./cluster-progress.ts";
 import { clusterPhases, controlPlaneMemoryMiB, defaultClustersDir, planCluster } from "./cluster-plan.ts";
+import { formatEvent, parseProgress } from "./cluster-progress.ts";
+import { type ClusterState, parseClusterState, renderClusterState } from "./cluster-state.ts";
 
 test("a plan has one control plane with at least 2.5 GiB and the workers asked for", () => {
   const plan = planCluster({ name: "demo", workers: 2 });

@@ -59,11 +59,10 @@ export class ClusterPhaseError extends BasaltError {
   constructor(phase: ClusterPhase, node: string | undefined, cause: unknown, hint?: string) {
     const inner = cause instanceof BasaltError ? cause : undefined;
     const message = cause instanceof Error ? cause.message : String(cause);
-    super(
-      inner?.code ?? "internal",
-      `${node ? `${node}: ` : ""}${phase} failed: ${message}`,
-      { hint: hint ?? inner?.hint, cause },
-    );
+    super(inner?.code ?? "internal", `${node ? `${node}: ` : ""}${phase} failed: ${message}`, {
+      hint: hint ?? inner?.hint,
+      cause,
+    });
     this.phase = phase;
     this.node = node;
   }
@@ -175,7 +174,9 @@ export async function provisionCluster(
   const cp = network.vm(cpPlan.name);
   const consoleHint = (name?: string) => () => {
     const vm = name ? network.vms.find((v) => v.name === name) : undefined;
-    return vm ? `console log: ${vm.consoleLog}` : `console logs: ${network.vms.map((v) => v.consoleLog).join(", ")}`;
+    return vm
+      ? `console log: ${vm.consoleLog}`
+      : `console logs: ${network.vms.map((v) => v.consoleLog).join(", ")}`;
   };
 
   phase = "boot";
@@ -229,7 +230,11 @@ export async function provisionCluster(
     await writeFile(kubeconfigPath, pointKubeconfigAt(answer.kubeconfig, server, o.plan.name), {
       mode: 0o600,
     });
-    o.progress({ phase, node: cp.name, message: `apiserver forwarded at ${server}; kubeconfig ${kubeconfigPath}` });
+    o.progress({
+      phase,
+      node: cp.name,
+      message: `apiserver forwarded at ${server}; kubeconfig ${kubeconfigPath}`,
+    });
     return server;
   });
   await save({ apiserver, kubeconfig: kubeconfigPath });

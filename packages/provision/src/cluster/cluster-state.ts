@@ -1,6 +1,6 @@
 import { BasaltError } from "@basalt/machinery";
-import type { ClusterPhase, ClusterRole } from "./cluster-plan.ts";
 import type { RunOwner } from "../run-owner.ts";
+import type { ClusterPhase, ClusterRole } from "./cluster-plan.ts";
 
 /**
  * The state file of one cluster (`<clusters dir>/<name>/cluster.json`): what runs for it (the host
@@ -75,7 +75,8 @@ export function parseClusterState(text: string, path: string): ClusterState {
     doc.nodes.forEach((n, i) => {
       if (typeof n?.name !== "string" || typeof n.ip !== "string" || typeof n.apiEndpoint !== "string")
         problems.push(`nodes[${i}]: name, ip and apiEndpoint expected`);
-      if (n?.qemu !== undefined && !isOwner(n.qemu)) problems.push(`nodes[${i}].qemu: expected {pid, startTicks}`);
+      if (n?.qemu !== undefined && !isOwner(n.qemu))
+        problems.push(`nodes[${i}].qemu: expected {pid, startTicks}`);
     });
   if (problems.length > 0)
     throw new BasaltError("invalid_argument", `${path} is not a cluster state file: ${problems.join("; ")}`);
