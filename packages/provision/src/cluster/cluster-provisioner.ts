@@ -183,6 +183,8 @@ export async function provisionCluster(
   await save({ phase });
   o.progress({ phase, message: `starting ${network.vms.length} VMs under qemu TCG` });
   const booting = network.boot({ timeoutMs: o.bootTimeoutMs ?? 900_000 });
+  // Awaited below; a failure before that must not count as unhandled.
+  booting.catch(() => {});
   // qemu pids are known as soon as the VMs start: record them before the long wait.
   await new Promise((r) => setTimeout(r, 200));
   await save({ nodes: await withOwners() });
