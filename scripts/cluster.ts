@@ -55,6 +55,8 @@ try {
     await ctl(["cluster", "create", "--name", name, "--workers", String(workers), "--image", image], {
       timeoutMs: 3_600_000,
       show: true,
+    }).catch(() => {
+      throw new Error("basaltctl cluster create failed (its progress and error are above)");
     }),
   );
   const kubeconfig = join(

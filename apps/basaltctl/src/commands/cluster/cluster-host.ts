@@ -93,14 +93,16 @@ export async function runClusterHost(dir: string): Promise<never> {
     emit({ phase: "nodes-ready", message: `every Node Ready in ${readySeconds.toFixed(0)} s`, end: "ready" });
   } catch (err) {
     const e = err instanceof ClusterPhaseError ? err : undefined;
-    const message = (err as Error)?.message ?? String(err);
+    const full = (err as Error)?.message ?? String(err);
+    // The event names its node already: keep the message without the node prefix.
+    const message = e?.node && full.startsWith(`${e.node}: `) ? full.slice(e.node.length + 2) : full;
     const hint = (err as { hint?: string }).hint;
     if (state)
       writeState(dir, {
         ...state,
         status: "failed",
         phase: e?.phase ?? phase,
-        error: { message, ...(e?.node ? { node: e.node } : {}), ...(hint ? { hint } : {}) },
+        error: { message: full, ...(e?.node ? { node: e.node } : {}), ...(hint ? { hint } : {}) },
       });
     emit({ phase: e?.phase ?? phase, ...(e?.node ? { node: e.node } : {}), message, hint, end: "failed" });
     if (!req.keep) stop(1);

@@ -188,16 +188,20 @@ export const clusterCommands: Command[] = [
           say(p.formatEvent(e));
           if (e.end === "failed") {
             if (!request.keep) await hostExited;
-            throw new BasaltError("unavailable", `cluster ${name}: ${e.message}`, {
-              hint: [
-                e.hint,
-                request.keep
-                  ? `the cluster is kept running for a look; remove it with \`basaltctl cluster destroy --name ${name}\``
-                  : `nothing is left running; logs stay in ${dir} until \`basaltctl cluster destroy --name ${name}\``,
-              ]
-                .filter(Boolean)
-                .join("; "),
-            });
+            throw new BasaltError(
+              "unavailable",
+              `cluster ${name}: ${e.node ? `${e.node}: ` : ""}${e.message}`,
+              {
+                hint: [
+                  e.hint,
+                  request.keep
+                    ? `the cluster is kept running for a look; remove it with \`basaltctl cluster destroy --name ${name}\``
+                    : `nothing is left running; logs stay in ${dir} until \`basaltctl cluster destroy --name ${name}\``,
+                ]
+                  .filter(Boolean)
+                  .join("; "),
+              },
+            );
           }
           if (e.end === "ready") {
             const state = readState(dir)!;
