@@ -79,14 +79,19 @@ export async function runClusterHost(dir: string): Promise<never> {
       },
       (n) => {
         network = n;
+        // The cluster's basaltctl context (the provisioner's admin config, renamed after the
+        // cluster), written as soon as the nodes have addresses: a kept failed cluster can be looked at.
+        const client = parseClientConfig(readFileSync(n.clientConfigPath, "utf8"), "client config");
+        const context = client.contexts[client.context]!;
+        writeFileSync(
+          files.basaltconfig,
+          stringify({ context: req.name, contexts: { [req.name]: context } }),
+          {
+            mode: 0o600,
+          },
+        );
       },
     );
-    // The cluster's basaltctl context: the provisioner's admin config, renamed after the cluster.
-    const client = parseClientConfig(readFileSync(cluster.network.clientConfigPath, "utf8"), "client config");
-    const context = client.contexts[client.context]!;
-    writeFileSync(files.basaltconfig, stringify({ context: req.name, contexts: { [req.name]: context } }), {
-      mode: 0o600,
-    });
     const readySeconds = (Date.now() - req.startedAt) / 1000;
     state = { ...cluster.state, basaltconfig: files.basaltconfig, readySeconds };
     writeState(dir, state);

@@ -179,6 +179,16 @@ export const clusterCommands: Command[] = [
         );
         void (request.keep ? Promise.resolve() : hostExited).then(() => process.exit(130));
       });
+      const mergeClusterContext = () => {
+        const ctlPath = clientConfigPath(inv.global);
+        mkdirSync(join(ctlPath, ".."), { recursive: true, mode: 0o700 });
+        mergeContext(
+          ctlPath,
+          parseClientConfig(readFileSync(files.basaltconfig, "utf8"), files.basaltconfig),
+          name,
+        );
+        return ctlPath;
+      };
       let consumed = 0;
       for (;;) {
         const text = readFileSync(files.progress, "utf8");
@@ -188,6 +198,7 @@ export const clusterCommands: Command[] = [
           say(p.formatEvent(e));
           if (e.end === "failed") {
             if (!request.keep) await hostExited;
+            else if (existsSync(files.basaltconfig)) mergeClusterContext();
             throw new BasaltError(
               "unavailable",
               `cluster ${name}: ${e.node ? `${e.node}: ` : ""}${e.message}`,
@@ -195,7 +206,7 @@ export const clusterCommands: Command[] = [
                 hint: [
                   e.hint,
                   request.keep
-                    ? `the cluster is kept running for a look; remove it with \`basaltctl cluster destroy --name ${name}\``
+                    ? `the cluster is kept running for a look (basaltctl --context ${name} …); remove it with \`basaltctl cluster destroy --name ${name}\``
                     : `nothing is left running; logs stay in ${dir} until \`basaltctl cluster destroy --name ${name}\``,
                 ]
                   .filter(Boolean)
@@ -205,13 +216,7 @@ export const clusterCommands: Command[] = [
           }
           if (e.end === "ready") {
             const state = readState(dir)!;
-            const ctlPath = clientConfigPath(inv.global);
-            mkdirSync(join(ctlPath, ".."), { recursive: true, mode: 0o700 });
-            mergeContext(
-              ctlPath,
-              parseClientConfig(readFileSync(files.basaltconfig, "utf8"), files.basaltconfig),
-              name,
-            );
+            const ctlPath = mergeClusterContext();
             return {
               kind: "local",
               rows: state.nodes.map((n) => ({ NODE: n.name, ROLE: n.role, IP: n.ip, API: n.apiEndpoint })),
