@@ -46,11 +46,15 @@ function probeConnect(target: NetConnectOpts, what: string, timeoutMs: number): 
 /** GET over TLS on loopback, the certificate not verified (see the `https` health check in the config). */
 function probeHttps(url: string, timeoutMs: number): Promise<HealthResult> {
   return new Promise((resolve) => {
-    const req = request(url, { method: "GET", rejectUnauthorized: false, timeout: timeoutMs }, (res) => {
-      res.resume();
-      const status = res.statusCode ?? 0;
-      resolve({ healthy: status >= 200 && status < 300, message: `${url} answered ${status}` });
-    });
+    const req = request(
+      url,
+      { method: "GET", rejectUnauthorized: false, timeout: timeoutMs, agent: false },
+      (res) => {
+        res.resume();
+        const status = res.statusCode ?? 0;
+        resolve({ healthy: status >= 200 && status < 300, message: `${url} answered ${status}` });
+      },
+    );
     req.once("timeout", () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
     req.once("error", (err) => resolve({ healthy: false, message: `${url}: ${err.message}` }));
     req.end();
