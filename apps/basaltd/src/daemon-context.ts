@@ -3,6 +3,7 @@ import type { CallLimits } from "./api/interceptors.ts";
 import type { AuditTrail } from "./audit/audit-trail.ts";
 import type { EventBus } from "./events/event-bus.ts";
 import type { Host } from "./host.ts";
+import type { ClusterControl } from "./kubernetes/cluster-control.ts";
 import type { Supervisor } from "./supervisor/supervisor.ts";
 import type { UpdateSystem } from "./update/update-system.ts";
 
@@ -21,6 +22,8 @@ export interface DaemonContext {
   limits: CallLimits;
   /** A/B slots and the ESP; only on a Basalt node (init mode). */
   update?: UpdateSystem;
+  /** Bootstrap and admin kubeconfigs; only on a control-plane node, once its Kubernetes phases began. */
+  cluster?: ClusterControl;
   /** Asks the daemon to stop its services and power the machine down or restart it. */
   power(action: "reboot" | "poweroff"): Promise<void>;
 }
