@@ -9,6 +9,10 @@ const programs = [
   { entry: "apps/basaltd/src/main.ts", name: "basaltd" },
   { entry: "apps/basaltctl/src/main.ts", name: "basaltctl.main" },
   { entry: "apps/basalt-controller/src/main.ts", name: "basalt-controller" },
+  // `basaltctl cluster` runs these beside the CLI bundle: the relay inside a cluster's namespace and
+  // the forwarder thread of the host side.
+  { entry: "packages/provision/src/relay-main.ts", name: "relay-main" },
+  { entry: "packages/provision/src/forwarder-worker.ts", name: "forwarder-worker" },
 ];
 
 for (const p of programs) {

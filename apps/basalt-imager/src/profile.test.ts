@@ -40,7 +40,11 @@ test("the kubernetes profile extends base: base's lists kept, its own added, com
   assert.equal(k8s.node.version, base.node.version);
   const to = new Map(k8s.components.map((c) => [c.to, c.from]));
   assert.equal(to.get("usr/bin/containerd"), "containerd/containerd");
-  assert.equal(to.get("usr/bin/kubelet"), "kubernetes/kubelet");
+  assert.equal(to.get("usr/bin/kube"), "kube/kube");
+  assert.equal(to.get("usr/bin/etcd"), "kubernetes/etcd");
+  const links = new Map(k8s.links.map((l) => [l.path, l.target]));
+  for (const p of ["kubelet", "kube-proxy", "kube-apiserver", "kube-controller-manager", "kube-scheduler"])
+    assert.equal(links.get(`usr/bin/${p}`), "kube", `usr/bin/${p} → kube`);
   assert.equal(to.get("usr/share/basalt/images/pause-3.10.1.tar"), "pause/pause-3.10.1.oci.tar");
   for (const m of ["overlay", "br_netfilter", "veth", "nf_conntrack", "nf_tables"])
     assert.ok(k8s.kernelModules.load.includes(m));

@@ -4,6 +4,7 @@ import type { AuditTrail } from "./audit/audit-trail.ts";
 import type { ConfigManager } from "./config/config-manager.ts";
 import type { EventBus } from "./events/event-bus.ts";
 import type { Host } from "./host.ts";
+import type { ClusterControl } from "./kubernetes/cluster-control.ts";
 import type { Supervisor } from "./supervisor/supervisor.ts";
 import type { UpdateSystem } from "./update/update-system.ts";
 
@@ -24,6 +25,8 @@ export interface DaemonContext {
   update?: UpdateSystem;
   /** Reads and changes the machine config; set once the API is up (ConfigService). */
   configs?: ConfigManager;
+  /** Bootstrap and admin kubeconfigs; only on a control-plane node, once its Kubernetes phases began. */
+  cluster?: ClusterControl;
   /** Asks the daemon to stop its services and power the machine down or restart it. */
   power(action: "reboot" | "poweroff"): Promise<void>;
 }

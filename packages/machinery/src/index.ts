@@ -33,6 +33,7 @@ export {
 } from "./config/issues.ts";
 export {
   bootstrapTokenPattern,
+  type ControlPlaneConfig,
   type KubeletSettings,
   type KubernetesConfig,
   kubernetesSchema,

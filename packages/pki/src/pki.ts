@@ -75,7 +75,8 @@ export interface LeafRequest {
   /** IP addresses and DNS names of a server certificate. */
   ips?: readonly string[];
   dnsNames?: readonly string[];
-  usage: "server" | "client";
+  /** `peer`: both server and client authentication (etcd peers, which dial each other). */
+  usage: "server" | "client" | "peer";
   notBefore?: Date;
   notAfter?: Date;
 }
@@ -104,13 +105,25 @@ export async function issueLeaf(ca: KeyPairPem, req: LeafRequest): Promise<KeyPa
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([
-        req.usage === "server" ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
-      ]),
+      new x509.ExtendedKeyUsageExtension(
+        req.usage === "peer"
+          ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]
+          : [req.usage === "server" ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth],
+      ),
       ...(names.length ? [new x509.SubjectAlternativeNameExtension(names)] : []),
       await x509.AuthorityKeyIdentifierExtension.create(caCert),
     ],
   });
   return { cert: cert.toString("pem"), key: await exportKey(keys.privateKey) };
 }
+/**
+ * A new P-256 private key in PKCS#8 PEM that signs something other than certificates (the cluster's
+ * service-account tokens: kube-apiserver signs with it as ES256 and derives the public half).
+ */
+export async function createSigningKey(): Promise<string> {
+  const keys = await webcrypto.subtle.generateKey(algorithm, true, ["sign", "verify"]);
+  return exportKey(keys.privateKey);
+}
+
 export { generateBootstrapToken } from "./bootstrap-token.ts";
+export { type ClusterPki, completeClusterPki, newClusterPki } from "./cluster-pki.ts";

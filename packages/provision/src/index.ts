@@ -1,4 +1,8 @@
 export * from "./address-plan.ts";
+export * from "./cluster/cluster-plan.ts";
+export * from "./cluster/cluster-progress.ts";
+export * from "./cluster/cluster-provisioner.ts";
+export * from "./cluster/cluster-state.ts";
 export * from "./netns.ts";
 export * from "./netns-commands.ts";
 export * from "./node-configs.ts";
@@ -8,5 +12,6 @@ export * from "./qemu-vm.ts";
 export * from "./relay.ts";
 export * from "./relay-protocol.ts";
 export * from "./run-command.ts";
+export * from "./run-owner.ts";
 export * from "./vm-disks.ts";
 export * from "./vm-network.ts";

@@ -31,6 +31,9 @@ function describe(msg: DistributiveOmit<ForwarderRequest, "id">): string {
 /** The default command that starts the relay; a bundled CLI passes its own (e.g. a hidden subcommand). */
 export const defaultRelayCommand: Argv = [process.execPath, join(import.meta.dirname, "relay-main.ts")];
 
+/** The forwarder thread's module; a bundled CLI passes its own bundled copy. */
+export const defaultForwarderWorker = new URL("./forwarder-worker.ts", import.meta.url);
+
 export interface Forward {
   /** 127.0.0.1 */
   host: string;
@@ -53,11 +56,11 @@ export class Relay implements AsyncDisposable {
   #closed: Promise<void> | undefined;
   #stderr = "";
 
-  private constructor(dir: string, child: ChildProcess) {
+  private constructor(dir: string, child: ChildProcess, workerUrl: URL) {
     this.#dir = dir;
     this.socketPath = join(dir, "relay.sock");
     this.#child = child;
-    this.#worker = new Worker(new URL("./forwarder-worker.ts", import.meta.url), {
+    this.#worker = new Worker(workerUrl, {
       workerData: { socketPath: this.socketPath },
     });
     this.#worker.on("message", (reply: ForwarderReply) => {
@@ -84,7 +87,7 @@ export class Relay implements AsyncDisposable {
   static async start(
     exec: Argv,
     allowed: readonly string[],
-    options: { command?: Argv; timeoutMs?: number } = {},
+    options: { command?: Argv; workerUrl?: URL; timeoutMs?: number } = {},
   ): Promise<Relay> {
     const dir = await mkdtemp(join(tmpdir(), "basalt-relay-"));
     const socketPath = join(dir, "relay.sock");
@@ -92,7 +95,7 @@ export class Relay implements AsyncDisposable {
     const child = spawnOwned([...exec, ...command, socketPath, ...allowed], {
       stdio: ["pipe", "pipe", "pipe"],
     });
-    const relay = new Relay(dir, child);
+    const relay = new Relay(dir, child, options.workerUrl ?? defaultForwarderWorker);
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(

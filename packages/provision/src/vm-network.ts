@@ -62,6 +62,8 @@ export interface VmNetworkOptions {
   keepFiles?: "always" | "never" | "on-failure";
   /** Program that runs the relay inside the namespace (default: this Node on relay-main.ts). */
   relayCommand?: Argv;
+  /** Module of the relay's forwarder thread (default forwarder-worker.ts; a bundle passes its own). */
+  forwarderWorker?: URL;
   /** Remove namespaces of dead runs before starting (default true). */
   sweepStale?: boolean;
   /** Progress lines. */
@@ -295,7 +297,10 @@ export async function createVmNetwork(options: VmNetworkOptions): Promise<VmNetw
   const netns = await Netns.create(plan, { workDir });
   let relay: Relay | undefined;
   try {
-    relay = await Relay.start(netns.exec, [plan.subnet, "127.0.0.0/8"], { command: options.relayCommand });
+    relay = await Relay.start(netns.exec, [plan.subnet, "127.0.0.0/8"], {
+      command: options.relayCommand,
+      workerUrl: options.forwarderWorker,
+    });
     const osCa = options.osCa ?? (await createCa("basalt-os-ca"));
     const vms: NetnsVm[] = [];
     for (const vm of plan.vms) {

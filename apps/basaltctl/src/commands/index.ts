@@ -1,6 +1,8 @@
 import type { Command } from "../cli/command.ts";
+import { clusterCommands } from "./cluster/cluster.ts";
 import { genCommands } from "./gen/gen.ts";
 import { auditCommands } from "./node/audit.ts";
+import { clusterBootstrapCommands } from "./node/cluster-bootstrap.ts";
 import { configCommands } from "./node/config.ts";
 import { containerCommands, withPodLogs } from "./node/containers.ts";
 import { infoCommands } from "./node/info.ts";
@@ -23,4 +25,6 @@ export const commands: Command[] = [
   ...configCommands,
   ...genCommands,
   ...rolloutCommands,
+  ...clusterBootstrapCommands,
+  ...clusterCommands,
 ];

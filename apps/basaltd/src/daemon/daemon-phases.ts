@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import type { Http2SecureServer } from "node:http2";
 import { resolve } from "node:path";
 import { KubeClient } from "@basalt/kube";
@@ -12,6 +12,11 @@ import {
 import type { Logger } from "pino";
 import { checkBootstrapToken } from "../adapters/linux/apiserver-probe.ts";
 import { configStore } from "../adapters/linux/config-store.ts";
+import {
+  adminKubeClient,
+  readBootstrapMarker,
+  writeBootstrapMarker,
+} from "../adapters/linux/control-plane-node-linux.ts";
 import { linuxInitHost } from "../adapters/linux/init-host-linux.ts";
 import { fatalReboot, powerAction, startReaper } from "../adapters/linux/init-power.ts";
 import { linuxKubeNodeHost } from "../adapters/linux/kube-node-host-linux.ts";
@@ -34,7 +39,11 @@ import { findBootDisk } from "../init/boot-disk.ts";
 import { espMountPoint, persistedConfigPath } from "../init/boot-phases.ts";
 import { bootStatusLines } from "../init/boot-status.ts";
 import { runBoot } from "../init/run-boot.ts";
-import { runKubePhases } from "../kubernetes/kubernetes-phases.ts";
+import { clusterControl } from "../kubernetes/cluster-control.ts";
+import { controlPlaneServices } from "../kubernetes/control-plane-args.ts";
+import { controlPlaneFiles } from "../kubernetes/control-plane-certs.ts";
+import { controlPlanePaths } from "../kubernetes/control-plane-paths.ts";
+import { controlPlaneKubePhases, kubePhases, runKubePhases } from "../kubernetes/kubernetes-phases.ts";
 import { kubeHealthGates, kubeServices } from "../kubernetes/kubernetes-services.ts";
 import { kubeletClientCert, kubeNodePaths } from "../kubernetes/node-paths.ts";
 import { runPodNetwork } from "../kubernetes/pod-network.ts";
@@ -123,6 +132,20 @@ export function supervisorPhase(config: MachineConfig, host: Host, events: Event
   const supervisor = new Supervisor(config, { host, events });
   if (config.kubernetes)
     for (const s of kubeServices(config.kubernetes, config.node.name, kubeNodePaths)) supervisor.add(s);
+  if (config.kubernetes?.role === "controlplane") {
+    try {
+      for (const s of controlPlaneServices(config.kubernetes, config.node.name, controlPlanePaths))
+        supervisor.add(s);
+    } catch (err) {
+      // A config the schema accepts but the control plane cannot use (no node address): the node
+      // stays manageable and says why.
+      events.publish(
+        "kubernetes",
+        "control-plane",
+        `cannot run the control plane: ${toBasaltError(err).message}`,
+      );
+    }
+  }
   return supervisor;
 }
 
@@ -215,19 +238,51 @@ export function kubernetesPhase(ctx: DaemonContext, log: Logger): string[] {
     log.info({ kubernetes: subject }, message);
     console.log(`basaltd: [k8s ${subject}] ${message}`);
   };
-  void runKubePhases({
-    k8s,
-    nodeName: ctx.config.node.name,
-    paths: kubeNodePaths,
-    host: linuxKubeNodeHost(kubeNodePaths.moduleLists),
-    services: {
-      start: (n) => ctx.supervisor.get(n).start(),
-      snapshot: (n) => ctx.supervisor.get(n).snapshot(),
+  const controlPlaneNode =
+    k8s.role === "controlplane" && ctx.supervisor.list().some((s) => s.name === "etcd");
+  const services = {
+    start: (n: string) => ctx.supervisor.get(n).start(),
+    snapshot: (n: string) => ctx.supervisor.get(n).snapshot(),
+  };
+  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+  const kube = adminKubeClient(controlPlanePaths);
+  if (controlPlaneNode)
+    ctx.cluster = clusterControl({
+      k8s,
+      services,
+      sleep,
+      healthWaitMs: 900_000,
+      readMarker: () => readBootstrapMarker(controlPlanePaths),
+      writeMarker: (text) => writeBootstrapMarker(controlPlanePaths, text),
+      kube,
+      now: () => new Date(),
+    });
+  void runKubePhases(
+    {
+      k8s,
+      nodeName: ctx.config.node.name,
+      paths: kubeNodePaths,
+      host: linuxKubeNodeHost(kubeNodePaths.moduleLists),
+      services: {
+        start: (n) => ctx.supervisor.get(n).start(),
+        snapshot: (n) => ctx.supervisor.get(n).snapshot(),
+      },
+      images: pinnedImageImporter(kubeNodePaths.containerdSocket, ctx.config.containers.snapshotter),
+      joinCheck: checkBootstrapToken,
+      report,
+      ...(controlPlaneNode
+        ? {
+            controlPlane: {
+              paths: controlPlanePaths,
+              files: () => controlPlaneFiles(k8s, ctx.config.node.name, controlPlanePaths, kubeNodePaths),
+              bootstrapped: async () => (await readBootstrapMarker(controlPlanePaths)) !== undefined,
+              kube,
+            },
+          }
+        : {}),
     },
-    images: pinnedImageImporter(kubeNodePaths.containerdSocket, ctx.config.containers.snapshotter),
-    joinCheck: checkBootstrapToken,
-    report,
-  }).catch((err: unknown) => report("basaltd", `Kubernetes start-up stopped: ${toBasaltError(err).message}`));
+    controlPlaneNode ? controlPlaneKubePhases : kubePhases,
+  ).catch((err: unknown) => report("basaltd", `Kubernetes start-up stopped: ${toBasaltError(err).message}`));
   // Host-gw pod routes to the other Nodes, as system:node:<name> with kubelet's rotated certificate.
   void runPodNetwork(
     {
@@ -239,7 +294,10 @@ export function kubernetesPhase(ctx: DaemonContext, log: Logger): string[] {
     },
     new AbortController().signal,
   ).catch((err: unknown) => report("pod-routes", `stopped: ${toBasaltError(err).message}`));
-  return [...kubeHealthGates];
+  // A bootstrapped control plane must come back healthy for a new OS version to be blessed; before
+  // Bootstrap, etcd and the apiserver do not run at all.
+  const bootstrapped = controlPlaneNode && existsSync(controlPlanePaths.bootstrapMarker);
+  return [...kubeHealthGates, ...(bootstrapped ? ["etcd", "kube-apiserver"] : [])];
 }
 
 /** Boot guard: bless this version once healthy (Kubernetes gates included), or reboot to fall back. */

@@ -13,19 +13,36 @@ export function controlPlaneProblem(config: MachineConfig): string | undefined {
 
 /** Bootstrap and Kubeconfig: only a control-plane node answers them. */
 export function clusterService(ctx: DaemonContext): ServiceImpl<typeof ClusterService> {
-  function refuseUnlessControlPlane(): never {
+  function control() {
     const problem = controlPlaneProblem(ctx.config);
-    throw new BasaltError(
-      "failed_precondition",
-      problem ?? "the control plane is not supported by this basaltd build yet",
-      { hint: "run this against a node whose machine config has kubernetes.role: controlplane" },
-    );
+    if (problem)
+      throw new BasaltError("failed_precondition", problem, {
+        hint: "run this against a node whose machine config has kubernetes.role: controlplane",
+      });
+    if (!ctx.cluster)
+      throw new BasaltError(
+        "unavailable",
+        "the control plane is not running on this node (its Kubernetes start-up has not begun, or the config lacks the node's address)",
+        { hint: "see basaltctl events for the kubernetes phases" },
+      );
+    return ctx.cluster;
   }
   return {
-    // biome-ignore lint/correctness/useYield: refuses before streaming anything
     async *bootstrap() {
-      refuseUnlessControlPlane();
+      const cluster = control();
+      for await (const p of cluster.bootstrap()) {
+        ctx.events.publish("kubernetes", `bootstrap ${p.phase}`, p.message);
+        yield p;
+      }
     },
-    kubeconfig: () => refuseUnlessControlPlane(),
+    async kubeconfig(req) {
+      const { kubeconfig, expires } = await control().kubeconfig(req.validitySeconds);
+      ctx.events.publish(
+        "kubernetes",
+        "kubeconfig",
+        `issued an admin kubeconfig valid until ${expires.toISOString()}`,
+      );
+      return { kubeconfig, expires: expires.toISOString() };
+    },
   };
 }

@@ -5,9 +5,16 @@ interface KubeconfigUser {
   token?: string;
   "client-certificate"?: string;
   "client-key"?: string;
+  "client-certificate-data"?: string;
+  "client-key-data"?: string;
 }
 
-function kubeconfig(k8s: KubernetesConfig, userName: string, user: KubeconfigUser): string {
+function kubeconfig(
+  k8s: KubernetesConfig,
+  userName: string,
+  user: KubeconfigUser,
+  server = k8s.endpoint,
+): string {
   return stringify({
     apiVersion: "v1",
     kind: "Config",
@@ -15,7 +22,7 @@ function kubeconfig(k8s: KubernetesConfig, userName: string, user: KubeconfigUse
       {
         name: k8s.clusterName,
         cluster: {
-          server: k8s.endpoint,
+          server,
           "certificate-authority-data": Buffer.from(k8s.ca).toString("base64"),
         },
       },
@@ -42,4 +49,24 @@ export function renderBootstrapKubeconfig(k8s: KubernetesConfig): string {
  */
 export function renderKubeProxyKubeconfig(k8s: KubernetesConfig, clientCertFile: string): string {
   return kubeconfig(k8s, "node", { "client-certificate": clientCertFile, "client-key": clientCertFile });
+}
+
+/**
+ * A kubeconfig holding a client certificate and its key (embedded): the control plane's own
+ * components, basaltd's admin identity, an admin's kubeconfig. `server` defaults to the endpoint;
+ * components on the control-plane node use the apiserver on loopback. A secret: write it 0600.
+ */
+export function renderCertKubeconfig(
+  k8s: KubernetesConfig,
+  userName: string,
+  pair: { cert: string; key: string },
+  server = k8s.endpoint,
+): string {
+  const b64 = (s: string) => Buffer.from(s).toString("base64");
+  return kubeconfig(
+    k8s,
+    userName,
+    { "client-certificate-data": b64(pair.cert), "client-key-data": b64(pair.key) },
+    server,
+  );
 }

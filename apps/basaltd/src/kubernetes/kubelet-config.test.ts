@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { kubeletArgs, kubeletConfiguration } from "./kubelet-config.ts";
 import { kubeNodePaths } from "./node-paths.ts";
+import { controlPlaneConfig } from "./test-support/control-plane-fixture.ts";
 import { k8sConfig } from "./test-support/k8s-fixture.ts";
 
 test("kubelet: cgroupfs, containerd, rotation, webhook auth with anonymous off, healthz on loopback", () => {
@@ -80,4 +81,15 @@ test("kubelet's flags: bootstrap and target kubeconfigs, identity, node IP and l
     kubeletArgs(k8sConfig(), "w1", kubeNodePaths).some((a) => a.startsWith("--node-")),
     false,
   );
+});
+
+test("a control-plane kubelet registers with the control-plane NoSchedule taint, unless schedulable", async () => {
+  const taint = { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" };
+  const tainted = kubeletConfiguration(await controlPlaneConfig(), kubeNodePaths);
+  assert.deepEqual(tainted.registerWithTaints, [taint]);
+  const open = kubeletConfiguration(
+    await controlPlaneConfig({ controlPlane: { schedulable: true } }),
+    kubeNodePaths,
+  );
+  assert.deepEqual(open.registerWithTaints, []);
 });

@@ -51,11 +51,17 @@ export function kubeletConfiguration(k8s: KubernetesConfig, paths: KubeNodePaths
     clusterDomain: s.clusterDomain ?? "cluster.local",
     resolvConf: paths.resolvConf,
     volumePluginDir: `${paths.kubeletRoot}/volumeplugins`,
-    registerWithTaints: k8s.taints.map((t) => ({
-      key: t.key,
-      ...(t.value ? { value: t.value } : {}),
-      effect: t.effect,
-    })),
+    registerWithTaints: [
+      // A control-plane Node keeps ordinary pods off unless the config says it is schedulable.
+      ...(k8s.role === "controlplane" && !k8s.controlPlane?.schedulable
+        ? [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }]
+        : []),
+      ...k8s.taints.map((t) => ({
+        key: t.key,
+        ...(t.value ? { value: t.value } : {}),
+        effect: t.effect,
+      })),
+    ],
     ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
   };
 }

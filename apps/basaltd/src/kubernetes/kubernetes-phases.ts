@@ -1,4 +1,10 @@
 import type { KubernetesConfig } from "@basalt/machinery";
+import {
+  type ControlPlaneNodeDeps,
+  controlPlane,
+  controlPlanePki,
+  nodeRole,
+} from "./control-plane-phases.ts";
 import { kubeCgroupControllers, kubeModules, kubeSysctls } from "./kernel-prerequisites.ts";
 import type { JoinCheck, KubeNodeHost, KubeServiceControl, PinnedImageImporter } from "./kube-node-ports.ts";
 import { type GeneratedFile, kubernetesFiles } from "./kubernetes-files.ts";
@@ -20,6 +26,10 @@ export interface KubeNodeDeps {
   /** How long to wait for a service's health before moving on (ms). */
   healthWaitMs?: number;
   pollMs?: number;
+  /** On a control-plane node: its PKI, bootstrap state and admin client. */
+  controlPlane?: ControlPlaneNodeDeps;
+  /** How long each control-plane service may take to be healthy, and the Node to appear (ms). */
+  controlPlaneWaitMs?: number;
 }
 
 /**
@@ -195,6 +205,25 @@ export const kubePhases: readonly KubePhase[] = [
   joinCheck,
   kubelet,
   kubeProxy,
+];
+
+/**
+ * The order on a control-plane node: its PKI issued before anything reads it, the control plane
+ * (if bootstrapped) before kubelet, kubelet with the client certificate basaltd issued (no join
+ * check, no TLS bootstrap), and the Node's role label last (it waits for Bootstrap).
+ */
+export const controlPlaneKubePhases: readonly KubePhase[] = [
+  modules,
+  sysctls,
+  cgroups,
+  files,
+  controlPlanePki,
+  containerd,
+  pauseImage,
+  controlPlane,
+  kubelet,
+  kubeProxy,
+  nodeRole,
 ];
 
 /**

@@ -15,6 +15,18 @@ const serviceHealth = z.union([
   z.strictObject({ unixSocket: z.string().startsWith("/") }),
   z.strictObject({ tcp: hostPort }),
   z.strictObject({ http: z.url() }),
+  /**
+   * HTTPS on loopback without verifying the certificate: the control plane's /readyz and /healthz
+   * (apiserver, controller-manager, scheduler serve them only over TLS, on self-signed or cluster
+   * certificates); their answer is no secret, and loopback cannot be intercepted off the node.
+   */
+  z.strictObject({
+    https: z.url({
+      protocol: /^https$/,
+      hostname: /^(127\.\d+\.\d+\.\d+|localhost)$/,
+      message: "expected an https URL on loopback, e.g. https://127.0.0.1:6443/readyz",
+    }),
+  }),
 ]);
 
 const serviceSchema = z.strictObject({

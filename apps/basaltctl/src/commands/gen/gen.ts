@@ -16,8 +16,9 @@ import { stringify } from "yaml";
 import { clientConfigPath } from "../../cli/client-config-file.ts";
 import type { Command, CommandOutput, Invocation } from "../../cli/command.ts";
 import { writePrivateFile } from "../../cli/private-file.ts";
+import { controlPlaneEndpoint, controlPlaneMachineConfig } from "./controlplane-config.ts";
 import { rotateCommand } from "./rotate.ts";
-import { readSecrets, renderSecrets } from "./secrets-file.ts";
+import { controlPlaneSecrets, readSecrets, renderSecrets } from "./secrets-file.ts";
 import { parseEndpoint, parseWorkerSpec, workerMachineConfig } from "./worker-config.ts";
 
 function written(files: { path: string; holds: string }[], message: string): CommandOutput {
@@ -90,17 +91,35 @@ export const genCommands: Command[] = [
   },
   {
     path: ["gen", "secrets"],
-    summary: "a new cluster CA, Kubernetes CA and bootstrap token (secrets.yaml, 0600)",
-    usage: "basaltctl gen secrets [--out secrets.yaml] [--force]",
-    options: { out: { type: "string" }, ...force },
+    summary:
+      "a new node API CA and the whole Kubernetes cluster PKI: cluster, etcd and front-proxy CAs, service-account key, bootstrap token (secrets.yaml, 0600)",
+    usage: "basaltctl gen secrets [--out secrets.yaml] [--force | --upgrade]",
+    options: { out: { type: "string" }, upgrade: { type: "boolean" }, ...force },
     async run(inv) {
       const out = (inv.values.out as string | undefined) ?? "secrets.yaml";
       const p = await pki();
+      if (inv.values.upgrade === true) {
+        // An older file keeps every key it has (nodes configured from it keep working); only the
+        // missing parts of the cluster PKI are added.
+        const old = readSecrets(out);
+        const { added, ...kubernetes } = await p.completeClusterPki(old.kubernetes ?? {});
+        if (added.length > 0) writePrivateFile(out, renderSecrets({ ca: old.ca, kubernetes }), true);
+        return written(
+          [{ path: out, holds: added.length ? `added ${added.join(", ")}` : "already complete" }],
+          added.length ? "existing CAs and token kept" : "nothing to add",
+        );
+      }
       const ca = await p.createCa("basalt-os-ca");
-      const kubernetes = { ca: await p.createCa("kubernetes"), bootstrapToken: p.generateBootstrapToken() };
+      const kubernetes = await p.newClusterPki();
       writePrivateFile(out, renderSecrets({ ca, kubernetes }), inv.values.force === true);
       return written(
-        [{ path: out, holds: "node API CA; Kubernetes cluster CA and bootstrap token" }],
+        [
+          {
+            path: out,
+            holds:
+              "node API CA; Kubernetes cluster CA, etcd CA, front-proxy CA, service-account key, bootstrap token",
+          },
+        ],
         "keep this file secret: it can mint admin certificates",
       );
     },
@@ -109,11 +128,16 @@ export const genCommands: Command[] = [
     path: ["gen", "config"],
     summary: "machine configs for the named nodes and an admin client config",
     usage:
-      "basaltctl gen config --secrets secrets.yaml (--node NAME=ADDRESS[:PORT]... | --kubernetes-endpoint https://ADDR:6443 --worker NAME=IPV4[/PREFIX]... [--gateway IPV4] [--cluster-name N] [--api-san ADDR]...) [--out DIR] [--context NAME] [--logs-root DIR] [--force]",
+      "basaltctl gen config --secrets secrets.yaml (--node NAME=ADDRESS[:PORT]... | [--controlplane NAME=IPV4[/PREFIX] [--pod-cidr CIDR] [--service-cidr CIDR] [--cert-san ADDR]... [--schedulable]] [--kubernetes-endpoint https://ADDR:6443] [--worker NAME=IPV4[/PREFIX]...] [--gateway IPV4] [--cluster-name N] [--api-san ADDR]...) [--out DIR] [--context NAME] [--logs-root DIR] [--force]",
     options: {
       secrets: { type: "string" },
       node: { type: "string", multiple: true },
       worker: { type: "string", multiple: true },
+      controlplane: { type: "string" },
+      "pod-cidr": { type: "string" },
+      "service-cidr": { type: "string" },
+      "cert-san": { type: "string", multiple: true },
+      schedulable: { type: "boolean" },
       "kubernetes-endpoint": { type: "string" },
       gateway: { type: "string" },
       "cluster-name": { type: "string" },
@@ -127,11 +151,15 @@ export const genCommands: Command[] = [
       const secretsPath = (inv.values.secrets as string | undefined) ?? "secrets.yaml";
       const specs = (inv.values.node as string[] | undefined) ?? [];
       const workerSpecs = ((inv.values.worker as string[] | undefined) ?? []).map(parseWorkerSpec);
-      if (specs.length === 0 && workerSpecs.length === 0)
+      const cpFlag = inv.values.controlplane as string | undefined;
+      const controlPlane = cpFlag === undefined ? undefined : parseWorkerSpec(cpFlag);
+      if (specs.length === 0 && workerSpecs.length === 0 && !controlPlane)
         throw new BasaltError("invalid_argument", "no nodes given", {
           hint: "add --node NAME=ADDRESS for each agent-mode node, or --worker NAME=ADDRESS for each Kubernetes worker",
         });
-      const endpointFlag = inv.values["kubernetes-endpoint"] as string | undefined;
+      const endpointFlag =
+        (inv.values["kubernetes-endpoint"] as string | undefined) ??
+        (controlPlane ? controlPlaneEndpoint(controlPlane.address) : undefined);
       if (workerSpecs.length > 0 && !endpointFlag)
         throw new BasaltError("invalid_argument", "--worker needs --kubernetes-endpoint", {
           hint: "the apiserver the workers join, e.g. --kubernetes-endpoint https://10.0.0.1:6443",
@@ -144,6 +172,40 @@ export const genCommands: Command[] = [
       const logsRoot = inv.values["logs-root"] as string | undefined;
       const secrets = readSecrets(secretsPath);
       const files: { path: string; holds: string }[] = [];
+      if (controlPlane) {
+        const kubernetes = controlPlaneSecrets(secrets, secretsPath);
+        const extraSans = (inv.values["api-san"] as string[] | undefined) ?? [];
+        const serving = await (await pki()).issueLeaf(secrets.ca, {
+          commonName: controlPlane.name,
+          ips: [controlPlane.address, ...extraSans.filter((a) => isIP(a))],
+          dnsNames: [controlPlane.name, ...extraSans.filter((a) => !isIP(a))],
+          usage: "server",
+        });
+        const config = controlPlaneMachineConfig({
+          worker: controlPlane,
+          api: { ca: secrets.ca.cert, serving },
+          kubernetes,
+          clusterName: (inv.values["cluster-name"] as string | undefined) ?? "kubernetes",
+          ...(gateway ? { gateway } : {}),
+          shape: {
+            serviceCIDR: inv.values["service-cidr"] as string | undefined,
+            podCIDR: inv.values["pod-cidr"] as string | undefined,
+            certSANs: (inv.values["cert-san"] as string[] | undefined) ?? [],
+            schedulable: inv.values.schedulable === true,
+          },
+        });
+        const path = join(out, `${controlPlane.name}.yaml`);
+        writePrivateFile(path, stringify(config), inv.values.force === true);
+        files.push({
+          path,
+          holds: `control-plane machine config of ${controlPlane.name} (cluster CA keys, service-account key)`,
+        });
+        nodes.push({
+          name: controlPlane.name,
+          endpoint: `${controlPlane.address}:${defaultApiPort}`,
+          labels: {},
+        });
+      }
       if (workerSpecs.length > 0) {
         const endpoint = parseEndpoint(endpointFlag!);
         if (!secrets.kubernetes)

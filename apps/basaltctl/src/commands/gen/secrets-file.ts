@@ -49,9 +49,36 @@ export function readSecrets(path: string): Secrets {
       `${path}: kubernetes.ca.cert, kubernetes.ca.key and kubernetes.bootstrapToken (abcdef.0123456789abcdef) expected`,
     );
   }
+  for (const f of ["etcdCA", "frontProxyCA"] as const) {
+    const kp = k?.[f];
+    if (kp !== undefined && (!kp?.cert?.includes("BEGIN CERTIFICATE") || !kp.key?.includes("PRIVATE KEY")))
+      throw new BasaltError("invalid_argument", `${path}: kubernetes.${f}.cert and .key (PEM) expected`);
+  }
+  if (k?.serviceAccountKey !== undefined && !k.serviceAccountKey.includes("PRIVATE KEY"))
+    throw new BasaltError(
+      "invalid_argument",
+      `${path}: kubernetes.serviceAccountKey (a PEM private key) expected`,
+    );
   return doc as Secrets;
 }
 
 export function renderSecrets(s: Secrets): string {
   return stringify(s.kubernetes ? { ca: s.ca, kubernetes: s.kubernetes } : { ca: s.ca });
+}
+
+/** The pieces of the cluster PKI a control-plane config needs, or a clear error naming what is missing. */
+export function controlPlaneSecrets(s: Secrets, path: string): Required<KubernetesSecrets> {
+  const k = s.kubernetes;
+  const missing = !k
+    ? ["kubernetes"]
+    : (["etcdCA", "frontProxyCA", "serviceAccountKey"] as const).filter((f) => k[f] === undefined);
+  if (missing.length > 0)
+    throw new BasaltError(
+      "failed_precondition",
+      `${path} lacks what a control-plane node needs: ${missing.join(", ")}`,
+      {
+        hint: `it predates the control plane: add them, keeping its CAs and token, with \`basaltctl gen secrets --upgrade --out ${path}\``,
+      },
+    );
+  return k as Required<KubernetesSecrets>;
 }

@@ -1,5 +1,6 @@
 import type { ParseArgsOptionsConfig } from "node:util";
 import { fanOut, nodeTransport, resolveTargets, type Target } from "@basalt/client";
+import { BasaltError } from "@basalt/machinery";
 import type {
   DescMessage,
   DescMethod,
@@ -24,6 +25,8 @@ interface NodeCommandSpec<S extends DescService, O extends DescMessage> {
   /** Changes something on the node: refused without -n/-e/-l. */
   mutating?: boolean;
   streaming?: boolean | ((inv: Invocation) => boolean);
+  /** At most this many nodes (bootstrap: one cluster is made on one node). */
+  maxTargets?: number;
   /** Runs as long as it takes (upgrades): no --timeout deadline. */
   longRunning?: boolean;
   request?(inv: Invocation): Record<string, unknown>;
@@ -52,6 +55,12 @@ export function nodeCommand<S extends DescService, O extends DescMessage>(
     async run(inv): Promise<CommandOutput> {
       const { context } = loadContext(inv.global);
       const targets = resolveTargets(context, inv.global, { mutating: spec.mutating ?? false });
+      if (spec.maxTargets !== undefined && targets.length > spec.maxTargets)
+        throw new BasaltError(
+          "invalid_argument",
+          `${spec.path.join(" ")} takes ${spec.maxTargets === 1 ? "one node" : `at most ${spec.maxTargets} nodes`}, not ${targets.length} (${targets.map((t) => t.node).join(", ")})`,
+          { hint: "name one node with -n NODE" },
+        );
       const request = spec.request?.(inv) ?? {};
       const note = spec.notice?.(targets);
       if (note) process.stderr.write(`${note}\n`);
