@@ -40,6 +40,27 @@ test("secret values are never shown", () => {
   assert.doesNotMatch(JSON.stringify(shown), /KEY/);
 });
 
+test("a section added whole shows none of the secrets inside it", () => {
+  const controlPlane = {
+    caKey: "CA PRIVATE",
+    etcdCA: { cert: "C", key: "ETCD PRIVATE" },
+    podCIDR: "10.244.0.0/16",
+  };
+  const changes = diffConfigs(
+    { kubernetes: { role: "worker" } },
+    { kubernetes: { role: "controlplane", controlPlane } },
+  ).map(showChange);
+  assert.deepEqual(
+    changes.map((c) => c.path),
+    ["kubernetes.role", "kubernetes.controlPlane"],
+  );
+  assert.doesNotMatch(JSON.stringify(changes), /PRIVATE/);
+  const [token] = diffConfigs({}, { kubernetes: { bootstrapToken: "abcdef.0123456789abcdef" } }).map(
+    showChange,
+  );
+  assert.doesNotMatch(JSON.stringify(token), /0123456789abcdef/);
+});
+
 test("line diff: removals before additions, context around changes, hunks apart", () => {
   const a = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"].join("\n");
   const b = ["a", "B", "c", "d", "e", "f", "g", "h", "i", "J"].join("\n");

@@ -13,8 +13,18 @@ export interface ConfigChange {
   after?: unknown;
 }
 
-/** Paths whose values are secrets: a change is listed, its values never shown. */
-export const secretPaths: readonly string[] = ["api.key", "kubernetes.bootstrapToken"];
+/**
+ * Paths whose values are secrets: a change is listed, its values never shown — nor those of a
+ * section holding one (adding a whole `kubernetes:` section shows no token).
+ */
+export const secretPaths: readonly string[] = [
+  "api.key",
+  "kubernetes.bootstrapToken",
+  "kubernetes.controlPlane.caKey",
+  "kubernetes.controlPlane.etcdCA.key",
+  "kubernetes.controlPlane.frontProxyCA.key",
+  "kubernetes.controlPlane.serviceAccountKey",
+];
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
@@ -59,7 +69,9 @@ export function showChange(change: ConfigChange): {
   before: string;
   after: string;
 } {
-  const secret = secretPaths.some((p) => change.path === p || change.path.startsWith(`${p}.`));
+  const secret = secretPaths.some(
+    (p) => change.path === p || change.path.startsWith(`${p}.`) || p.startsWith(`${change.path}.`),
+  );
   const show = (v: unknown) => (v === undefined ? "" : secret ? '"<redacted>"' : JSON.stringify(v));
   return { path: change.path, kind: change.kind, before: show(change.before), after: show(change.after) };
 }
