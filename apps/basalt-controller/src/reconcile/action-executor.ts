@@ -322,6 +322,13 @@ export class ActionExecutor {
   async #rollback(node: NodeObject, a: Extract<Action, { kind: "rollback" }>, plan: string): Promise<void> {
     if (!this.#d.mayWrite()) return;
     this.#checkPlan(node.name);
+    if (a.alreadyBack) {
+      // No reboot to wait for: the node is on its previous image already.
+      await this.#record(node, { phase: "rolledBack" });
+      this.#d.telemetry.metrics.rollback(plan);
+      this.#event(node, plan, "Warning", "RolledBack", a.reason);
+      return;
+    }
     try {
       // The boot ID from before the call: the node may be down and up again before we record.
       const rebootFrom = bootIdOf(this.#d.node(node.name) ?? node);
