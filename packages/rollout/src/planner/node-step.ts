@@ -1,6 +1,12 @@
 import type { Action, ReasonCode } from "./actions.ts";
 import type { NodeUpgradeState, PodSnapshot } from "./cluster-state.ts";
-import { awaitingRollbackReboot, hasRebooted, type NodeView, sameVersion, versionsMatch } from "./node-view.ts";
+import {
+  awaitingRollbackReboot,
+  hasRebooted,
+  type NodeView,
+  sameVersion,
+  versionsMatch,
+} from "./node-view.ts";
 import { type PdbLedger, pdbWaitReason, planEvictions, podsToDrain } from "./pdb-ledger.ts";
 import type { ResolvedPlanSpec, UpgradeTarget } from "./plan-spec.ts";
 import { describeClock } from "./zoned-time.ts";
