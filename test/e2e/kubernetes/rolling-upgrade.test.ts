@@ -4,12 +4,13 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { UpgradePlanSpec } from "@basalt/rollout";
 import { annotationKeys, upgradePlanPath } from "@basalt/rollout";
+import { k8sBinDir } from "@basalt/testkit";
 import { cordoned, InvariantMonitor } from "../../controller/support/invariants.ts";
 import { condition, createPlan, getPlan, type PlanObject } from "../../controller/support/plans.ts";
 import type { Workload } from "../../controller/support/workloads.ts";
 import { busyboxArchive } from "./support/busybox-image.ts";
 import { type DeployedController, deployController } from "./support/controller-deploy.ts";
-import { nodeReady, run, until } from "./support/kubectl.ts";
+import { kubectlRunner, nodeReady, run, until } from "./support/kubectl.ts";
 import { labRolloutCluster, type RolloutCluster } from "./support/rollout-cluster.ts";
 import { kubernetesUpgradeBundles } from "./support/upgrade-images.ts";
 
@@ -60,6 +61,8 @@ interface StatusRow {
   status: string;
   code: string;
   reason: string;
+  /** When the node entered `status` (ms since the epoch), as the controller recorded it. */
+  since?: number;
 }
 
 /** Samples `basaltctl rollout status PLAN -o json` every few seconds into `rows`, until stopped. */
@@ -78,7 +81,14 @@ function statusSampler(kubeconfig: string, plan: string) {
         const doc = JSON.parse(out.slice(out.indexOf("{")));
         const at = Date.now();
         for (const n of doc.nodes ?? doc.value?.nodes ?? [])
-          rows.push({ at, node: n.node, status: n.status, code: n.code, reason: n.reason });
+          rows.push({
+            at,
+            node: n.node,
+            status: n.status,
+            code: n.code,
+            reason: n.reason,
+            ...(n.since ? { since: Date.parse(n.since) } : {}),
+          });
       } catch (err) {
         errors.push((err as Error).message.split("\n")[0] ?? "");
       }
@@ -192,12 +202,13 @@ describe("basalt-controller rolls an OS upgrade across real Basalt nodes", { tim
 
   test("deploy/ applied; the controller runs with the ServiceAccount's token and deploy/ RBAC only", async () => {
     controller = await deployController(cluster);
-    const asController = (args: string[]) =>
-      cluster.kubectl.run([`--kubeconfig=${controller.hostKubeconfig}`, ...args]);
+    const asController = kubectlRunner(await k8sBinDir(), controller.hostKubeconfig).run;
     const who = JSON.parse(await asController(["auth", "whoami", "-o", "json"]));
     assert.equal(who.status.userInfo.username, "system:serviceaccount:basalt-system:basalt-controller");
     assert.equal(
-      (await asController(["auth", "can-i", "create", "pods/eviction", "-n", "default"])).trim(),
+      (
+        await asController(["auth", "can-i", "create", "pods", "--subresource=eviction", "-n", "default"])
+      ).trim(),
       "yes",
     );
     assert.equal((await asController(["auth", "can-i", "patch", "nodes"])).trim(), "yes");
@@ -238,6 +249,7 @@ describe("basalt-controller rolls an OS upgrade across real Basalt nodes", { tim
   });
 
   test(`an UpgradePlan to ${good}: each worker cordoned, drained, upgraded, rebooted into the other slot, blessed, uncordoned; budget and PDB never broken`, async () => {
+    assert.ok(controller?.component.running, "the controller runs");
     const name = `os-${good}`;
     const spec = planSpec(good, `${bundleBase}/basalt-${good}.bundle`);
     const monitor = new InvariantMonitor(cluster.kube, spec, [workload]);
@@ -258,22 +270,23 @@ describe("basalt-controller rolls an OS upgrade across real Basalt nodes", { tim
               `  ${((Date.now() - t0) / 1000).toFixed(0)} s:\n${await sampler.table().catch((e) => e.message)}`,
             );
           }
-          if (condition(p, "Paused")?.status === "True")
-            throw new Error(`paused: ${condition(p, "Paused")?.message}`);
-          return p.status?.phase === "Complete" ? p : undefined;
+          // A pause ends the wait too (and fails below): it would never complete.
+          return p.status?.phase === "Complete" || condition(p, "Paused")?.status === "True" ? p : undefined;
         },
         3000,
       );
       const makespan = (Date.now() - t0) / 1000;
       console.log(`  ${makespan.toFixed(0)} s:\n${await sampler.table()}`);
+      assert.equal(done.status?.phase, "Complete", `paused: ${condition(done, "Paused")?.message}`);
       assert.equal(done.status?.counts?.done, 2, JSON.stringify(done.status));
-      // Per node: from the first sample that shows it started until the first that shows it done.
+      // Per node: from its cordon (the recorded start of its first phase) until it was recorded done.
       const perNode: Record<string, number> = {};
       for (const w of cluster.workers) {
         const rows = sampler.rows.filter((r) => r.node === w.name);
-        const start = rows.find((r) => !["pending", "upToDate"].includes(r.status))?.at;
-        const end = rows.find((r) => r.status === "done")?.at;
-        assert.ok(start && end, `${w.name}: started and done in the samples: ${sampler.statuses(w.name)}`);
+        const phases = rows.filter((r) => !["pending", "upToDate", "done"].includes(r.status));
+        const start = Math.min(...phases.map((r) => r.since ?? Number.POSITIVE_INFINITY));
+        const end = rows.find((r) => r.status === "done")?.since;
+        assert.ok(Number.isFinite(start) && end, `${w.name}: started and done: ${sampler.statuses(w.name)}`);
         perNode[w.name] = (end - start) / 1000;
       }
       const sum = Object.values(perNode).reduce((a, b) => a + b, 0);
@@ -338,6 +351,7 @@ describe("basalt-controller rolls an OS upgrade across real Basalt nodes", { tim
   });
 
   test(`a plan to ${bad} (health forced to fail): the node falls back by itself, the controller records it, pauses at the failure budget, the node stays usable`, async () => {
+    assert.equal(passed, 3, "the rolling upgrade passed");
     // The finished plan hands its nodes back before it goes (finalizer).
     await cluster.kubectl.run(["delete", "upgradeplan", `os-${good}`, "--wait=true", "--timeout=120s"]);
     const name = `os-${bad}`;

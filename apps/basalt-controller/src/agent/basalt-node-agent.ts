@@ -88,6 +88,12 @@ export class BasaltNodeAgent implements NodeAgent {
       const client = createClient(UpgradeService, transport);
       const status = await client.upgradeStatus({});
       if (status.inProgress) return { message: `already under way: ${status.inProgress}` };
+      // Idempotent, as the controller needs it: a call repeated after the node rebooted into the
+      // target (a retry, or a pass planned before the first answer) must not be refused as a
+      // reinstall — that would fail, and then roll back, a node that upgraded fine.
+      if (status.bootedVersion === os.version) return { message: `already running ${os.version}` };
+      if (status.slots.some((s) => s.version === os.version && s.state === "pending"))
+        return { message: `${os.version} is installed and boots next` };
       let last = "";
       try {
         const stream = client.upgrade(

@@ -296,6 +296,9 @@ export class ActionExecutor {
     // rebooted into the wrong version. A retry of the same target keeps the recorded boot: the node
     // may already be rebooting into it.
     const retarget = upgrade !== undefined && upgrade.target !== target;
+    // Already accepted for this target: the action was planned from a snapshot taken before the
+    // node's answer was recorded. Asking again would only re-enter "upgrading" mid-reboot.
+    if (upgrade?.phase === "rebooting" && !retarget) return;
     if (upgrade?.phase !== "upgrading" || retarget) {
       // No Event here: UpgradeStarted and Upgraded (or UpgradeFailed) bracket it, and at thousands
       // of nodes every Event is a request.
