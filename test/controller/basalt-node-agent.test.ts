@@ -64,21 +64,6 @@ test("agent mode: no A/B slots to upgrade or roll back, and no reboot unless all
   }
 });
 
-test("upgrade is idempotent: a node already running the target version is not asked to install it again", async () => {
-  const { UpgradeService } = await import("@basalt/api");
-  const { nodeTransport } = await import("@basalt/client");
-  const { createClient } = await import("@connectrpc/connect");
-  const transport = nodeTransport(fleet.nodes[0]!.endpoint, {
-    ca: fleet.ids.ca.cert,
-    cert: fleet.ids.admin.cert,
-    key: fleet.ids.admin.key,
-  });
-  const booted = (await createClient(UpgradeService, transport).upgradeStatus({})).bootedVersion;
-  assert.ok(booted, "the node reports what it booted");
-  const accepted = await agent.upgrade(node, { os: { version: booted, bundleUrl: target.os.bundleUrl } });
-  assert.equal(accepted.message, `already running ${booted}`);
-});
-
 test("a Kubernetes-only target is refused before calling the node", async () => {
   await assert.rejects(agent.upgrade(node, { kubernetes: { version: "1.34.4" } }), {
     code: "failed_precondition",
