@@ -71,33 +71,38 @@ function statusSampler(kubeconfig: string, plan: string) {
   const errors: string[] = [];
   let tables: string[] = [];
   let stopped = false;
+  const once = async () => {
+    try {
+      const out = await run(
+        [process.execPath, basaltctl, "rollout", "status", plan, "-o", "json", "--kubeconfig", kubeconfig],
+        60_000,
+      );
+      const doc = JSON.parse(out.slice(out.indexOf("{")));
+      const at = Date.now();
+      for (const n of doc.nodes ?? [])
+        rows.push({
+          at,
+          node: n.node,
+          status: n.status,
+          code: n.code,
+          reason: n.reason,
+          ...(n.since ? { since: Date.parse(n.since) } : {}),
+        });
+    } catch (err) {
+      errors.push((err as Error).message.split("\n")[0] ?? "");
+    }
+  };
   const loop = (async () => {
     while (!stopped) {
-      try {
-        const out = await run(
-          [process.execPath, basaltctl, "rollout", "status", plan, "-o", "json", "--kubeconfig", kubeconfig],
-          60_000,
-        );
-        const doc = JSON.parse(out.slice(out.indexOf("{")));
-        const at = Date.now();
-        for (const n of doc.nodes ?? doc.value?.nodes ?? [])
-          rows.push({
-            at,
-            node: n.node,
-            status: n.status,
-            code: n.code,
-            reason: n.reason,
-            ...(n.since ? { since: Date.parse(n.since) } : {}),
-          });
-      } catch (err) {
-        errors.push((err as Error).message.split("\n")[0] ?? "");
-      }
+      await once();
       await new Promise((r) => setTimeout(r, 3000));
     }
   })();
   return {
     rows,
     errors,
+    /** One more sample now (the loop may have slept through the last change). */
+    once,
     get tables() {
       return tables;
     },
@@ -278,6 +283,7 @@ describe("basalt-controller rolls an OS upgrade across real Basalt nodes", { tim
       const makespan = (Date.now() - t0) / 1000;
       console.log(`  ${makespan.toFixed(0)} s:\n${await sampler.table()}`);
       assert.equal(done.status?.phase, "Complete", `paused: ${condition(done, "Paused")?.message}`);
+      await sampler.once();
       assert.equal(done.status?.counts?.done, 2, JSON.stringify(done.status));
       // Per node: from its cordon (the recorded start of its first phase) until it was recorded done.
       const perNode: Record<string, number> = {};
