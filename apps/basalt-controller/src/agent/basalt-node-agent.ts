@@ -88,6 +88,12 @@ export class BasaltNodeAgent implements NodeAgent {
       const client = createClient(UpgradeService, transport);
       const status = await client.upgradeStatus({});
       if (status.inProgress) return { message: `already under way: ${status.inProgress}` };
+      // Idempotent, as the controller needs it: a call repeated after the node rebooted into the
+      // target (a retry, or a pass planned before the first answer) must not be refused as a
+      // reinstall — that would fail, and then roll back, a node that upgraded fine.
+      if (status.bootedVersion === os.version) return { message: `already running ${os.version}` };
+      if (status.slots.some((s) => s.version === os.version && s.state === "pending"))
+        return { message: `${os.version} is installed and boots next` };
       let last = "";
       try {
         const stream = client.upgrade(
@@ -120,8 +126,12 @@ export class BasaltNodeAgent implements NodeAgent {
   status(node: NodeRef): Promise<NodeAgentStatus> {
     return this.#call(node, async ({ transport }) => {
       const s = await createClient(NodeService, transport).nodeStatus({});
+      // An A/B node's boot counts as healthy only once blessed: until then its boot guard may
+      // still reboot it and fall back (a version whose health never passes), so a node verified
+      // on its services alone would be marked done and then leave the target by itself.
+      const unblessed = s.bootedSlot !== "" && !s.blessed;
       const status: NodeAgentStatus = {
-        healthy: s.healthy,
+        healthy: s.healthy && !unblessed,
         rebootPending: s.rebootRequired,
       };
       if (s.bootedVersion) status.osVersion = s.bootedVersion;
@@ -129,7 +139,9 @@ export class BasaltNodeAgent implements NodeAgent {
       const kubelet = s.kubeletVersion || node.kubeletVersion;
       if (kubelet) status.kubeletVersion = kubelet;
       if (s.bootId) status.bootId = s.bootId;
-      if (!s.healthy) status.detail = s.healthReasons.map((r) => `${r.source}: ${r.message}`).join("; ");
+      const reasons = s.healthReasons.map((r) => `${r.source}: ${r.message}`);
+      if (unblessed) reasons.push(`boot of ${s.bootedVersion} not blessed yet`);
+      if (!status.healthy) status.detail = reasons.join("; ");
       return status;
     });
   }

@@ -277,6 +277,44 @@ test("rollback records rolledBack with the boot ID the reboot will leave", async
   assert.equal(h.node.annotations[annotationKeys.rebootFrom], "boot-1");
 });
 
+test("an upgrade planned before the node's answer was recorded is not sent again (the node is rebooting)", async () => {
+  let calls = 0;
+  const h = harness({
+    phase: "rebooting",
+    ours: true,
+    agent: {
+      upgrade: async () => {
+        calls++;
+        return { message: "ok" };
+      },
+    },
+  });
+  const target = { os: { version: "2", bundleUrl: "https://x.test/b" } };
+  await h.executor.execute([{ kind: "upgrade", node: "n1", reason: "go", target }], "p");
+  await h.executor.idle();
+  assert.equal(calls, 0);
+  assert.equal(h.phase(), "rebooting");
+});
+
+test("a node already back on its old image is recorded rolled back without a call or a reboot to wait for", async () => {
+  let calls = 0;
+  const h = harness({
+    phase: "failed",
+    ours: true,
+    agent: {
+      rollback: async () => {
+        calls++;
+        return { message: "ok" };
+      },
+    },
+  });
+  await h.executor.execute([{ kind: "rollback", node: "n1", reason: "fell back", alreadyBack: true }], "p");
+  await h.executor.idle();
+  assert.equal(calls, 0, "the node is not asked to boot its other slot");
+  assert.equal(h.phase(), "rolledBack");
+  assert.equal(h.node.annotations[annotationKeys.rebootFrom], undefined);
+});
+
 test("nothing is done for a plan edited or deleted since the pass read it (checked before each write)", async () => {
   let agentCalls = 0;
   const h = harness({

@@ -296,6 +296,9 @@ export class ActionExecutor {
     // rebooted into the wrong version. A retry of the same target keeps the recorded boot: the node
     // may already be rebooting into it.
     const retarget = upgrade !== undefined && upgrade.target !== target;
+    // Already accepted for this target: the action was planned from a snapshot taken before the
+    // node's answer was recorded. Asking again would only re-enter "upgrading" mid-reboot.
+    if (upgrade?.phase === "rebooting" && !retarget) return;
     if (upgrade?.phase !== "upgrading" || retarget) {
       // No Event here: UpgradeStarted and Upgraded (or UpgradeFailed) bracket it, and at thousands
       // of nodes every Event is a request.
@@ -322,6 +325,13 @@ export class ActionExecutor {
   async #rollback(node: NodeObject, a: Extract<Action, { kind: "rollback" }>, plan: string): Promise<void> {
     if (!this.#d.mayWrite()) return;
     this.#checkPlan(node.name);
+    if (a.alreadyBack) {
+      // No reboot to wait for: the node is on its previous image already.
+      await this.#record(node, { phase: "rolledBack" });
+      this.#d.telemetry.metrics.rollback(plan);
+      this.#event(node, plan, "Warning", "RolledBack", a.reason);
+      return;
+    }
     try {
       // The boot ID from before the call: the node may be down and up again before we record.
       const rebootFrom = bootIdOf(this.#d.node(node.name) ?? node);

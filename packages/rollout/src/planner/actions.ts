@@ -32,8 +32,11 @@ export type Action =
   | (NodeAction & { kind: "markDone" })
   /** Record "failed" with `reason` as the node's last error. */
   | (NodeAction & { kind: "markFailed" })
-  /** Call Rollback on the node API (previous image) and record "rolledBack". */
-  | (NodeAction & { kind: "rollback" })
+  /**
+   * Call Rollback on the node API (previous image) and record "rolledBack"; with `alreadyBack` the
+   * node already runs its previous image (it fell back by itself): record it without a call.
+   */
+  | (NodeAction & { kind: "rollback"; alreadyBack?: boolean })
   /** Give up on the node for now: uncordon it if ours and record "skipped". */
   | (NodeAction & { kind: "skip"; uncordon: boolean })
   /** Set the plan's Paused condition with `reason`. */

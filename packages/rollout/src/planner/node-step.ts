@@ -1,6 +1,12 @@
 import type { Action, ReasonCode } from "./actions.ts";
 import type { NodeUpgradeState, PodSnapshot } from "./cluster-state.ts";
-import { awaitingRollbackReboot, hasRebooted, type NodeView, versionsMatch } from "./node-view.ts";
+import {
+  awaitingRollbackReboot,
+  hasRebooted,
+  type NodeView,
+  sameVersion,
+  versionsMatch,
+} from "./node-view.ts";
 import { type PdbLedger, pdbWaitReason, planEvictions, podsToDrain } from "./pdb-ledger.ts";
 import type { ResolvedPlanSpec, UpgradeTarget } from "./plan-spec.ts";
 import { describeClock } from "./zoned-time.ts";
@@ -158,6 +164,13 @@ function failingGates(view: NodeView, u: NodeUpgradeState, ctx: StepContext): st
 function verifyStep(view: NodeView, u: NodeUpgradeState, ctx: StepContext): Step {
   const { node } = view;
   if (!view.current) return rebootStep(view, u, ctx);
+  const os = ctx.spec.target.os;
+  if (os && node.ready && node.versions.os !== undefined && !sameVersion(node.versions.os, os.version)) {
+    // It was on the target when verification began: a node whose new image never turned healthy
+    // reboots until its boot loader falls back. Waiting out verifyTimeout would only hold the budget.
+    const reason = `back on os ${node.versions.os} while verifying os ${os.version}: the node fell back by itself`;
+    return act({ kind: "markFailed", node: node.name, reason });
+  }
   const gates = failingGates(view, u, ctx);
   if (gates.length === 0) {
     const reason = "verified: Ready, on the target and healthy";
@@ -217,6 +230,13 @@ export function stepNode(view: NodeView, ctx: StepContext): Step {
       return { code: "done", reason: "done" };
     case "failed": {
       const { os, kubernetes } = ctx.spec.target;
+      if (os && node.ready && node.versions.os !== undefined && !sameVersion(node.versions.os, os.version)) {
+        // A real node that fails its new image's health checks falls back to the previous one by
+        // itself (or never left it): asking it to roll back now would boot the other slot — the
+        // failed image, or an older one. Record the rollback the node has already done.
+        const reason = `rolled back: ${u.lastError ?? "failed"} (the node is on os ${node.versions.os} already)`;
+        return act({ kind: "rollback", node: node.name, reason, alreadyBack: true });
+      }
       if (os || kubernetes) {
         return act({ kind: "rollback", node: node.name, reason: `rolling back: ${u.lastError ?? "failed"}` });
       }

@@ -66,6 +66,8 @@ export interface WorkerSpec {
 export async function startK8sLab(options: {
   workers: readonly WorkerSpec[];
   log: (line: string) => void;
+  /** Edits each worker's generated machine config (e.g. `update.trustedKeys`). */
+  configure?: (config: MachineConfigInput, worker: WorkerSpec) => MachineConfigInput;
 }): Promise<K8sLab> {
   const workDir = mkdtempSync(join(tmpdir(), "basalt-e2e-k8s-"));
   const image = (await cachedImage((l) => options.log(`imager ${l}`), { profile: "kubernetes" })).dir;
@@ -111,7 +113,7 @@ export async function startK8sLab(options: {
         ]);
         const config = parse(readFileSync(join(out, `${w.name}.yaml`), "utf8"));
         if (w.bootstrapToken) config.kubernetes.bootstrapToken = w.bootstrapToken;
-        return config;
+        return options.configure ? options.configure(config, w) : config;
       },
     })),
   });

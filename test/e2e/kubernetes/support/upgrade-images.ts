@@ -1,0 +1,51 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { defaultCacheDir } from "@basalt/basalt-imager";
+import { generateReleaseKey } from "@basalt/machinery";
+import { cachedImage } from "../../support/cached-image.ts";
+
+/** The release key the e2e tests sign bundles with (kept in the cache, like upgrade.test.ts's). */
+export function e2eReleaseKey(): { privateKey: string; publicKey: string } {
+  const dir = join(defaultCacheDir(), "e2e");
+  mkdirSync(dir, { recursive: true });
+  const priv = join(dir, "release.key");
+  if (!existsSync(priv)) {
+    const k = generateReleaseKey();
+    writeFileSync(priv, k.privateKey, { mode: 0o600 });
+    writeFileSync(join(dir, "release.pub"), k.publicKey);
+  }
+  return {
+    privateKey: readFileSync(priv, "utf8"),
+    publicKey: readFileSync(join(dir, "release.pub"), "utf8"),
+  };
+}
+
+/**
+ * Signed update bundles of the `kubernetes` image for a rolling upgrade: a good new version, and a
+ * bad one whose health is forced to fail (`basalt.health=fail` on its pinned command line), so a
+ * node that boots it falls back to the version it came from by itself. Built once into the cache.
+ */
+export async function kubernetesUpgradeBundles(
+  log: (line: string) => void,
+  versions: { good: string; bad: string },
+): Promise<{ good: string; bad: string; publicKey: string }> {
+  const key = e2eReleaseKey();
+  const good = await cachedImage(log, {
+    profile: "kubernetes",
+    version: versions.good,
+    releaseKey: key.privateKey,
+    bundleOnly: true,
+  });
+  const bad = await cachedImage(log, {
+    profile: "kubernetes",
+    version: versions.bad,
+    kernelCmdline: ["basalt.health=fail"],
+    releaseKey: key.privateKey,
+    bundleOnly: true,
+  });
+  return {
+    good: join(good.dir, `basalt-${versions.good}.bundle`),
+    bad: join(bad.dir, `basalt-${versions.bad}.bundle`),
+    publicKey: key.publicKey,
+  };
+}
