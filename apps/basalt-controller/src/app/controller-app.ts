@@ -120,7 +120,13 @@ export class ControllerApp {
       statuses: new AgentStatusCache({
         agent,
         now,
-        onError: (node, err) => o.log.debug({ node, err: toBasaltError(err).message }, "agent status failed"),
+        // A node that is down is routine (debug); any other failure (the node cannot tell whether a
+        // reboot is pending, a refused certificate) is something an operator must see.
+        onError: (node, err) => {
+          const e = toBasaltError(err);
+          const routine = e.code === "unavailable" || e.code === "deadline_exceeded";
+          o.log[routine ? "debug" : "warn"]({ node, code: e.code, err: e.message }, "agent status failed");
+        },
       }),
       now,
       telemetry: { log: o.log, events, metrics: o.metrics },
