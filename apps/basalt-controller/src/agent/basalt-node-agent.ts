@@ -12,8 +12,16 @@ import { createClient, type Transport } from "@connectrpc/connect";
  * NodeService.NodeStatus call.
  */
 
-/** Annotation that overrides where a node's API listens ("host:port"). */
+/**
+ * Annotation that overrides where a node's API listens ("host:port"), for nodes reached through a
+ * forward (test clusters, NAT). Kept, and guarded: it only says where to dial, never who answers —
+ * every connection requires the node's serving certificate to name this Kubernetes node (DNS
+ * subjectAltName = node name, checked in the TLS handshake), so a kubelet that rewrites its own Node
+ * object (annotation or addresses) can point the controller at another node only to be refused.
+ */
 export const endpointAnnotation = "basalt.dev/api-endpoint";
+
+const hostPort = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 export interface BasaltNodeAgentOptions {
   tls: TlsMaterial;
@@ -27,7 +35,17 @@ export interface BasaltNodeAgentOptions {
 /** host:port of a node's API: the annotation, else its InternalIP (then ExternalIP) and the default port. */
 export function nodeEndpoint(node: NodeRef, port = defaultApiPort): string {
   const override = node.annotations[endpointAnnotation];
-  if (override) return override;
+  if (override) {
+    const m = hostPort.exec(override);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+      throw new BasaltError(
+        "failed_precondition",
+        `node ${node.name}: annotation ${endpointAnnotation}="${override}" is not host:port`,
+        { hint: `set it to host:port (e.g. 10.0.0.5:${port}) or remove it to use the node's InternalIP` },
+      );
+    }
+    return override;
+  }
   const address =
     node.addresses.find((a) => a.type === "InternalIP")?.address ??
     node.addresses.find((a) => a.type === "ExternalIP")?.address;
@@ -56,7 +74,11 @@ export class BasaltNodeAgent implements NodeAgent {
     const endpoint = nodeEndpoint(node, this.#o.port);
     return {
       endpoint,
-      transport: nodeTransport(endpoint, this.#o.tls, { timeoutMs: this.#o.timeoutMs ?? 15_000 }),
+      // The node's serving certificate must name this node, whatever address it was reached at.
+      transport: nodeTransport(endpoint, this.#o.tls, {
+        timeoutMs: this.#o.timeoutMs ?? 15_000,
+        nodeName: node.name,
+      }),
     };
   }
 
