@@ -1,7 +1,14 @@
 import { LifecycleService, NodeService, UpgradeService } from "@basalt/api";
 import { explainCallError, nodeTransport, type TlsMaterial } from "@basalt/client";
 import { BasaltError, defaultApiPort } from "@basalt/machinery";
-import type { Accepted, NodeAgent, NodeAgentStatus, NodeRef, UpgradeTarget } from "@basalt/rollout";
+import type {
+  Accepted,
+  AgentCallOptions,
+  NodeAgent,
+  NodeAgentStatus,
+  NodeRef,
+  UpgradeTarget,
+} from "@basalt/rollout";
 import { createClient, type Transport } from "@connectrpc/connect";
 
 /**
@@ -91,7 +98,8 @@ export class BasaltNodeAgent implements NodeAgent {
     }
   }
 
-  async upgrade(node: NodeRef, target: UpgradeTarget): Promise<Accepted> {
+  async upgrade(node: NodeRef, target: UpgradeTarget, options: AgentCallOptions = {}): Promise<Accepted> {
+    const { signal } = options;
     if (!target.os && target.kubernetes) {
       throw new BasaltError(
         "failed_precondition",
@@ -101,20 +109,20 @@ export class BasaltNodeAgent implements NodeAgent {
     }
     if (!target.os) {
       return this.#call(node, async ({ transport }) => {
-        const r = await createClient(LifecycleService, transport).reboot({});
+        const r = await createClient(LifecycleService, transport).reboot({}, { signal });
         return { message: r.message || "reboot scheduled" };
       });
     }
     const os = target.os;
     return this.#call(node, async ({ transport }) => {
       const client = createClient(UpgradeService, transport);
-      const status = await client.upgradeStatus({});
+      const status = await client.upgradeStatus({}, { signal });
       if (status.inProgress) return { message: `already under way: ${status.inProgress}` };
       let last = "";
       try {
         const stream = client.upgrade(
           { url: os.bundleUrl, options: { force: false, stage: false } },
-          { timeoutMs: this.#o.upgradeTimeoutMs ?? 1_800_000 },
+          { timeoutMs: this.#o.upgradeTimeoutMs ?? 1_800_000, signal },
         );
         for await (const r of stream) {
           last = r.progress?.phase ?? last;
@@ -124,24 +132,27 @@ export class BasaltNodeAgent implements NodeAgent {
         }
       } catch (err) {
         // The node may drop the connection as it goes down for the reboot it announced.
-        if (last === "rebooting") return { message: `rebooting into ${os.version}` };
+        if (last === "rebooting" && !signal?.aborted) return { message: `rebooting into ${os.version}` };
         throw err;
       }
       return { message: `upgrade stream ended at "${last || "start"}"` };
     });
   }
 
-  rollback(node: NodeRef): Promise<Accepted> {
+  rollback(node: NodeRef, options: AgentCallOptions = {}): Promise<Accepted> {
     return this.#call(node, async ({ transport }) => {
-      const r = await createClient(UpgradeService, transport).rollback({ stage: false });
+      const r = await createClient(UpgradeService, transport).rollback(
+        { stage: false },
+        { signal: options.signal },
+      );
       return { message: r.message || `rolling back to ${r.version}` };
     });
   }
 
   /** One NodeStatus call (it replaced Version, UpgradeStatus, ServiceList and two file reads). */
-  status(node: NodeRef): Promise<NodeAgentStatus> {
+  status(node: NodeRef, options: AgentCallOptions = {}): Promise<NodeAgentStatus> {
     return this.#call(node, async ({ transport }) => {
-      const s = await createClient(NodeService, transport).nodeStatus({});
+      const s = await createClient(NodeService, transport).nodeStatus({}, { signal: options.signal });
       const status: NodeAgentStatus = {
         healthy: s.healthy,
         rebootPending: s.rebootRequired,
