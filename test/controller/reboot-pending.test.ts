@@ -1,15 +1,18 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { UpgradePlanSpec } from "@basalt/rollout";
 import { kwokNode, waitFor, waitForNodesReady } from "@basalt/testkit";
+import { stringify } from "yaml";
 import {
   BasaltNodeAgent,
   endpointAnnotation,
 } from "../../apps/basalt-controller/src/agent/basalt-node-agent.ts";
-import { LocalFleet } from "../support/local-fleet.ts";
+import { basaltctlBundle, LocalFleet } from "../support/local-fleet.ts";
 import { ControllerProcess } from "./support/controller-process.ts";
 import { createPlan } from "./support/plans.ts";
 import { type SimCluster, startSimCluster } from "./support/sim-cluster.ts";
@@ -20,7 +23,8 @@ import { type SimCluster, startSimCluster } from "./support/sim-cluster.ts";
  * private mount namespace whose /run is its own tmpfs, so the real default path /run/reboot-required
  * is used without touching the host's: rr-0 has the file, rr-1 has none, rr-2 has a directory in its
  * place (a read that fails for another reason than "absent"). The real controller (--agent=basalt)
- * runs a rebootPending plan over them on a real control plane; the Node objects are kwok-managed, the
+ * runs a rebootPending plan over them on a real control plane, with the os:upgrader credential that
+ * `basaltctl gen client --tls-dir` issues; the Node objects are kwok-managed, the
  * node API behind them is real. `systemctl` is a recording stand-in on basaltd's PATH — the host's
  * would reboot this shared machine. Needs root (unshare, mount) and `npm run build`.
  */
@@ -43,6 +47,8 @@ before(async () => {
   fleet = await LocalFleet.start({
     addresses,
     names,
+    // The default machine config's power section (LocalFleet turns rebootWhenPending off otherwise).
+    configure: () => ({ power: {} }),
     launch: ({ name, dir }) => {
       const bin = join(dir, "bin");
       mkdirSync(bin, { recursive: true });
@@ -74,11 +80,25 @@ before(async () => {
     await cluster.kube.request({ method: "POST", path: "/api/v1/nodes", body: node });
   }
   await waitForNodesReady(cluster.cp, names, 120_000, { intervalMs: 500 });
+  // The controller's node-API credential as deploy/node-api-secret.yaml says to make it: an
+  // os:upgrader certificate from `basaltctl gen client --tls-dir`.
   const tls = join(logDir, "node-api");
-  mkdirSync(tls, { recursive: true });
-  writeFileSync(join(tls, "ca.crt"), fleet.ids.ca.cert);
-  writeFileSync(join(tls, "tls.crt"), fleet.ids.admin.cert);
-  writeFileSync(join(tls, "tls.key"), fleet.ids.admin.key);
+  const secrets = join(fleet.dir, "secrets.yaml");
+  writeFileSync(secrets, stringify({ ca: fleet.ids.ca }), { mode: 0o600 });
+  execFileSync(process.execPath, [
+    basaltctlBundle,
+    "gen",
+    "client",
+    "--role",
+    "os:upgrader",
+    "--name",
+    "basalt-controller",
+    "--secrets",
+    secrets,
+    "--tls-dir",
+    tls,
+  ]);
+  assert.match(new X509Certificate(readFileSync(join(tls, "tls.crt"))).subject, /O=os:upgrader/);
   controller = new ControllerProcess({
     kubeconfig: cluster.controllerKubeconfig,
     identity: "controller-reboot-pending",

@@ -119,6 +119,9 @@ export class LocalFleet {
         api: { listen: `${address}:${port}`, ca: this.ids.ca.cert, cert: serving.cert, key: serving.key },
         paths: { logs: logsDir, run: join(dir, "run"), audit: join(dir, "audit") },
         files: { allow: ["/proc", "/sys", "/etc/os-release", logsDir] },
+        // Never honour the host's own /run/reboot-required: Reboot would run the real `systemctl
+        // reboot` on this machine. A test that wants the default gives `power` itself.
+        power: { rebootWhenPending: false },
         ...extra,
       };
       // api.limits and the like merge into the generated api section (listen, PKI) instead of replacing it.

@@ -12,8 +12,8 @@ import type {
 import { createClient, type Transport } from "@connectrpc/connect";
 
 /**
- * The node agent over the Basalt node API (mTLS; the client certificate needs role os:admin, which
- * Upgrade and Rollback require). OS targets go through UpgradeService.Upgrade (the node fetches the
+ * The node agent over the Basalt node API (mTLS; the client certificate needs role os:upgrader — or
+ * os:admin — which Upgrade, Rollback and Reboot require). OS targets go through UpgradeService.Upgrade (the node fetches the
  * signed bundle from the plan's URL, writes the inactive slot and reboots itself); Rollback boots the
  * other slot; a reboot-only target (agent mode) is LifecycleService.Reboot. Status is one
  * NodeService.NodeStatus call.
