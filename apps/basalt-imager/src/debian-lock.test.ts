@@ -71,7 +71,8 @@ test("a lock made from another debian section is refused as stale, with the comm
   );
   assert.throws(
     () => parseLock(text, changed, "base.lock.yaml"),
-    (err: Error & { hint?: string }) => /is stale/.test(err.message) && /basalt-imager lock/.test(err.hint ?? ""),
+    (err: Error & { hint?: string }) =>
+      /is stale/.test(err.message) && /basalt-imager lock/.test(err.hint ?? ""),
   );
 });
 
