@@ -74,3 +74,26 @@ test("an unreachable node is unavailable (retried), not refused", async () => {
   const gone = { ...node, annotations: { [endpointAnnotation]: "127.0.0.2:1" } };
   await assert.rejects(agent.status(gone), { code: "unavailable" });
 });
+
+test("a node whose serving certificate names another node is refused, with the reason", async () => {
+  // node-1's real basaltd, reached as if it were node-2 (a kubelet that rewrote node-2's endpoint).
+  const impostor = { ...node, name: "node-2" };
+  await assert.rejects(agent.status(impostor), (err: unknown) => {
+    assert.ok(err instanceof BasaltError);
+    assert.equal(err.code, "unauthenticated");
+    assert.match(
+      err.message,
+      /does not name Kubernetes node "node-2" \(it names IP Address:127\.0\.0\.2, DNS:node-1\)/,
+    );
+    return true;
+  });
+  await assert.rejects(agent.upgrade(impostor, { rebootPending: true }), { code: "unauthenticated" });
+});
+
+test("an endpoint annotation that is not host:port is refused before dialling", async () => {
+  for (const bad of ["https://127.0.0.2:1/x", "127.0.0.2", "127.0.0.2:99999", "a b:1"]) {
+    await assert.rejects(agent.status({ ...node, annotations: { [endpointAnnotation]: bad } }), {
+      code: "failed_precondition",
+    });
+  }
+});

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { KubeClient, loadKubeconfig } from "@basalt/kube";
-import { type ControlPlane, startControlPlane } from "@basalt/testkit";
+import { type ControlPlane, startControlPlane, waitFor } from "@basalt/testkit";
 import { parseAllDocuments } from "yaml";
 import { installCrd, installRbac, repoRoot } from "./support/sim-cluster.ts";
 
@@ -70,6 +70,24 @@ test("the CRD rejects what its schema and CEL rules forbid", async () => {
   }
 });
 
+async function controllerCan(attributes: Record<string, string | undefined>): Promise<boolean> {
+  const asController = new KubeClient(loadKubeconfig(controllerKubeconfig));
+  try {
+    const review = await asController.request<{ status: { allowed: boolean } }>({
+      method: "POST",
+      path: "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+      body: {
+        apiVersion: "authorization.k8s.io/v1",
+        kind: "SelfSubjectAccessReview",
+        spec: { resourceAttributes: attributes },
+      },
+    });
+    return review.status.allowed;
+  } finally {
+    asController.close();
+  }
+}
+
 test("RBAC: the controller may do its job and nothing more", async () => {
   const asController = new KubeClient(loadKubeconfig(controllerKubeconfig));
   const can = async (attributes: Record<string, string | undefined>) => {
@@ -116,10 +134,26 @@ test("RBAC: the controller may do its job and nothing more", async () => {
         name: "kube-scheduler",
       },
       { verb: "create", resource: "pods", namespace: "default" },
+      // Forced drains are opt-in (deploy/rbac-force-drain.yaml).
+      { verb: "delete", resource: "pods", namespace: "shop" },
     ];
     for (const a of allowed) assert.equal(await can(a), true, `allowed: ${JSON.stringify(a)}`);
     for (const a of denied) assert.equal(await can(a), false, `denied: ${JSON.stringify(a)}`);
   } finally {
     asController.close();
   }
+});
+
+test("RBAC: deleting pods (forced drains) is granted only by the opt-in rbac-force-drain.yaml", async () => {
+  const del = { verb: "delete", resource: "pods", namespace: "shop" };
+  assert.equal(await controllerCan(del), false, "not granted by the default manifests");
+  const kustomization = readFileSync(join(repoRoot, "deploy", "kustomization.yaml"), "utf8");
+  assert.doesNotMatch(kustomization, /rbac-force-drain/, "the opt-in is not in the default kustomization");
+  await installRbac(cp, kube, ["rbac-force-drain.yaml"]);
+  await waitFor(() => controllerCan(del), 10_000, "the opt-in binding to take effect");
+  assert.equal(
+    await controllerCan({ verb: "delete", resource: "nodes" }),
+    false,
+    "and still no node deletion",
+  );
 });

@@ -14,11 +14,12 @@ before(async () => {
 });
 after(() => fleet?.stop());
 
-type Identity = "admin" | "operator" | "reader" | "otherCa" | "expired" | "noRole" | "none";
+type Identity = "admin" | "operator" | "reader" | "upgrader" | "otherCa" | "expired" | "noRole" | "none";
 const roleOf: Partial<Record<Identity, Role>> = {
   admin: "os:admin",
   operator: "os:operator",
   reader: "os:reader",
+  upgrader: "os:upgrader",
 };
 
 function transportFor(identity: Identity): Transport {
@@ -72,6 +73,7 @@ for (const identity of [
   "admin",
   "operator",
   "reader",
+  "upgrader",
   "otherCa",
   "expired",
   "noRole",

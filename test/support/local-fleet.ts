@@ -31,6 +31,13 @@ export interface FleetOptions {
   configure?: (node: { name: string; dir: string }) => Partial<MachineConfigInput>;
   /** Keep the temporary directory (logs) after stop. */
   keep?: boolean;
+  /** Node names, one per address (default node-1, node-2, ...); the serving certificate names it. */
+  names?: string[];
+  /**
+   * How to start a node's basaltd: a command to run it under (e.g. `unshare` with a private /run)
+   * and environment to add. Default: the daemon directly.
+   */
+  launch?: (node: { name: string; dir: string }) => { prefix?: string[]; env?: NodeJS.ProcessEnv };
 }
 
 /** A free TCP port on `address`, found by binding port 0. */
@@ -98,7 +105,7 @@ export class LocalFleet {
   async #start(): Promise<void> {
     this.ids = await createIdentities();
     for (const [i, address] of this.#options.addresses.entries()) {
-      const name = `node-${i + 1}`;
+      const name = this.#options.names?.[i] ?? `node-${i + 1}`;
       const dir = join(this.dir, name);
       const logsDir = join(dir, "log");
       mkdirSync(logsDir, { recursive: true });
@@ -112,6 +119,9 @@ export class LocalFleet {
         api: { listen: `${address}:${port}`, ca: this.ids.ca.cert, cert: serving.cert, key: serving.key },
         paths: { logs: logsDir, run: join(dir, "run"), audit: join(dir, "audit") },
         files: { allow: ["/proc", "/sys", "/etc/os-release", logsDir] },
+        // Never honour the host's own /run/reboot-required: Reboot would run the real `systemctl
+        // reboot` on this machine. A test that wants the default gives `power` itself.
+        power: { rebootWhenPending: false },
         ...extra,
       };
       // api.limits and the like merge into the generated api section (listen, PKI) instead of replacing it.
@@ -153,8 +163,17 @@ export class LocalFleet {
   async startNode(name: string): Promise<void> {
     const node = this.node(name);
     const out = createWriteStream(join(node.dir, "basaltd.out"), { flags: "a" });
-    const child = spawn(process.execPath, [basaltdBundle, "--config", node.configPath], {
+    const launch = this.#options.launch?.({ name: node.name, dir: node.dir }) ?? {};
+    const [program, ...args] = [
+      ...(launch.prefix ?? []),
+      process.execPath,
+      basaltdBundle,
+      "--config",
+      node.configPath,
+    ];
+    const child = spawn(program!, args, {
       stdio: ["ignore", "pipe", "pipe"],
+      ...(launch.env ? { env: { ...process.env, ...launch.env } } : {}),
     });
     child.stdout.pipe(out);
     child.stderr.pipe(out);

@@ -7,6 +7,8 @@ export interface Identities {
   admin: KeyPairPem;
   operator: KeyPairPem;
   reader: KeyPairPem;
+  /** os:upgrader: the upgrade controller's least privilege. */
+  upgrader: KeyPairPem;
   /** A well-formed os:admin certificate from a CA the nodes do not trust. */
   otherCa: KeyPairPem & { caCert: string };
   /** An os:admin certificate from the right CA that expired yesterday. */
@@ -26,6 +28,7 @@ export async function createIdentities(): Promise<Identities> {
     admin: await client(["os:admin"], "admin"),
     operator: await client(["os:operator"], "operator"),
     reader: await client(["os:reader"], "reader"),
+    upgrader: await client(["os:upgrader"], "upgrader"),
     otherCa: { ...(await client(["os:admin"], "intruder", other)), caCert: other.cert },
     expired: await issueLeaf(ca, {
       commonName: "old-admin",

@@ -1,3 +1,4 @@
+import type { DebianLock } from "./debian-lock.ts";
 import type { Executor } from "./exec.ts";
 import type { Profile } from "./profile.ts";
 
@@ -23,6 +24,8 @@ export interface Artifact {
  */
 export interface BuildContext {
   profile: Profile;
+  /** The Debian lock next to the profile (debian-lock.ts): exactly what the build downloads. */
+  lock?: DebianLock;
   /** The repository root: the basaltd bundle and node_modules are found from here. */
   repoRoot: string;
   outDir: string;

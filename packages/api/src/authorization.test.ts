@@ -28,3 +28,24 @@ test("decisions carry their reason and the roles needed", () => {
   assert.equal(authorize("basalt.machine.v1.LifecycleService/Shutdown", ["os:operator"]).allowed, false);
   assert.equal(authorize("nope/Nope", ["os:admin"]).allowed, false);
 });
+
+test("os:upgrader may upgrade, roll back, reboot and read version and status — nothing else", () => {
+  const may = [
+    "NodeService/Version",
+    "NodeService/NodeStatus",
+    "LifecycleService/Reboot",
+    "UpgradeService/Upgrade",
+    "UpgradeService/UpgradeUpload",
+    "UpgradeService/Rollback",
+    "UpgradeService/UpgradeStatus",
+  ].map((p) => `basalt.machine.v1.${p}`);
+  const allowed = Object.entries(authorizationTable)
+    .filter(([, roles]) => roles.includes("os:upgrader"))
+    .map(([p]) => p)
+    .sort();
+  assert.deepEqual(allowed, [...may].sort());
+  for (const p of ["LifecycleService/Shutdown", "FileService/Read", "FileService/List", "LogService/Logs"]) {
+    const d = authorize(`basalt.machine.v1.${p}`, ["os:upgrader"]);
+    assert.equal(d.allowed, false, p);
+  }
+});

@@ -3,16 +3,19 @@ import type { Role } from "@basalt/machinery";
 const read: readonly Role[] = ["os:admin", "os:operator", "os:reader"];
 const operate: readonly Role[] = ["os:admin", "os:operator"];
 const admin: readonly Role[] = ["os:admin"];
+/** The upgrade controller's role: what it needs to upgrade, roll back and reboot, nothing else. */
+const upgrader: Role = "os:upgrader";
 
 /**
  * Who may call what: one row per RPC, keyed by "<service type name>/<method>". Readers read,
  * operators also control services and reboot, admins may do everything. Shutdown is admin-only
  * because a node that is off needs someone at the machine (or its hypervisor) to come back; changing
- * what a node boots (upgrade, rollback) is admin-only too.
+ * what a node boots (upgrade, rollback) is admin-only too — apart from os:upgrader, the upgrade
+ * controller's role, which may upgrade, roll back, reboot and read version and status only.
  * An exhaustiveness test walks the service descriptors against this table.
  */
 export const authorizationTable: Readonly<Record<string, readonly Role[]>> = {
-  "basalt.machine.v1.NodeService/Version": read,
+  "basalt.machine.v1.NodeService/Version": [...read, upgrader],
   "basalt.machine.v1.NodeService/Hostname": read,
   "basalt.machine.v1.NodeService/CpuInfo": read,
   "basalt.machine.v1.NodeService/Memory": read,
@@ -21,7 +24,7 @@ export const authorizationTable: Readonly<Record<string, readonly Role[]>> = {
   "basalt.machine.v1.NodeService/Mounts": read,
   "basalt.machine.v1.NodeService/Disks": read,
   "basalt.machine.v1.NodeService/Time": read,
-  "basalt.machine.v1.NodeService/NodeStatus": read,
+  "basalt.machine.v1.NodeService/NodeStatus": [...read, upgrader],
   "basalt.machine.v1.NetworkService/Links": read,
   "basalt.machine.v1.NetworkService/Addresses": read,
   "basalt.machine.v1.NetworkService/Routes": read,
@@ -35,12 +38,12 @@ export const authorizationTable: Readonly<Record<string, readonly Role[]>> = {
   "basalt.machine.v1.FileService/Read": read,
   "basalt.machine.v1.FileService/List": read,
   "basalt.machine.v1.EventService/Events": read,
-  "basalt.machine.v1.LifecycleService/Reboot": operate,
+  "basalt.machine.v1.LifecycleService/Reboot": [...operate, upgrader],
   "basalt.machine.v1.LifecycleService/Shutdown": admin,
-  "basalt.machine.v1.UpgradeService/Upgrade": admin,
-  "basalt.machine.v1.UpgradeService/UpgradeUpload": admin,
-  "basalt.machine.v1.UpgradeService/Rollback": admin,
-  "basalt.machine.v1.UpgradeService/UpgradeStatus": read,
+  "basalt.machine.v1.UpgradeService/Upgrade": [...admin, upgrader],
+  "basalt.machine.v1.UpgradeService/UpgradeUpload": [...admin, upgrader],
+  "basalt.machine.v1.UpgradeService/Rollback": [...admin, upgrader],
+  "basalt.machine.v1.UpgradeService/UpgradeStatus": [...read, upgrader],
   // The audit trail names every client and what it was refused: admins only.
   "basalt.machine.v1.AuditService/Audit": admin,
   // Workloads are visible to readers; importing and removing images changes what the node can run

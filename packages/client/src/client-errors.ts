@@ -2,6 +2,7 @@ import { fromConnectError } from "@basalt/api";
 import { BasaltError } from "@basalt/machinery";
 import { ConnectError } from "@connectrpc/connect";
 import { checkClientCertificate } from "./certificate-check.ts";
+import { nodeNotNamedCode } from "./node-identity.ts";
 import type { TlsMaterial } from "./transport.ts";
 
 /** The innermost error code (ECONNREFUSED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, ...) of a failed call. */
@@ -13,6 +14,16 @@ function rootCode(err: unknown): string | undefined {
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/** The innermost error in `err`'s cause chain that carries `code`. */
+function innermost(err: unknown, code: string): Error {
+  let e: unknown = err;
+  for (let i = 0; i < 6 && e; i++) {
+    if ((e as { code?: unknown }).code === code) return e as Error;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return err as Error;
 }
 
 /**
@@ -81,6 +92,10 @@ export function explainCallError(err: unknown, endpoint: string, tls?: Partial<T
     case "ERR_TLS_CERT_ALTNAME_INVALID":
       return new BasaltError("unauthenticated", `node ${endpoint}'s certificate does not name that address`, {
         hint: "connect by an address the node's certificate was generated for",
+      });
+    case nodeNotNamedCode:
+      return new BasaltError("unauthenticated", `node ${endpoint} refused: ${innermost(err, code).message}`, {
+        hint: "the node's serving certificate must carry its Kubernetes node name as a DNS subjectAltName (basaltctl gen does this)",
       });
     case "CERT_HAS_EXPIRED":
       return new BasaltError("unauthenticated", `node ${endpoint}'s certificate has expired`, {

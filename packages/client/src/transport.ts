@@ -1,6 +1,7 @@
-import { createSecureContext, type SecureContext } from "node:tls";
+import { createSecureContext, type PeerCertificate, type SecureContext } from "node:tls";
 import type { Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import { checkNodeNamed } from "./node-identity.ts";
 
 export interface TlsMaterial {
   ca: string;
@@ -21,15 +22,25 @@ function secureContextFor(tls: TlsMaterial): SecureContext {
   return context;
 }
 
-/** A gRPC-over-HTTP/2 transport to one node, authenticating with the client certificate. */
+/**
+ * A gRPC-over-HTTP/2 transport to one node, authenticating with the client certificate. With
+ * `nodeName`, the node's serving certificate must name that node (subjectAltName DNS:<nodeName>)
+ * instead of the address dialled: the handshake fails otherwise (see checkNodeNamed).
+ */
 export function nodeTransport(
   endpoint: string,
   tls: TlsMaterial,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; nodeName?: string } = {},
 ): Transport {
+  const { nodeName } = options;
   return createGrpcTransport({
     baseUrl: `https://${endpoint}`,
-    nodeOptions: { secureContext: secureContextFor(tls) },
+    nodeOptions: {
+      secureContext: secureContextFor(tls),
+      ...(nodeName
+        ? { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkNodeNamed(nodeName, cert) }
+        : {}),
+    },
     defaultTimeoutMs: options.timeoutMs,
     // One short-lived CLI call per node: do not keep idle sessions alive.
     idleConnectionTimeoutMs: 1000,

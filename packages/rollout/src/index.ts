@@ -10,6 +10,7 @@
 export { KubeClient, resolveEndpoint } from "@basalt/kube";
 export {
   type Accepted,
+  type AgentCallOptions,
   isPermanentAgentError,
   type NodeAgent,
   type NodeAgentStatus,

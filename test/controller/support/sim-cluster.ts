@@ -70,14 +70,18 @@ export async function installCrd(kube: KubeClient): Promise<void> {
  * Applies deploy/namespace.yaml and deploy/rbac.yaml, binding the roles to user `basalt-controller`
  * (what the ServiceAccount would be in a real cluster), and returns that user's kubeconfig.
  */
-export async function installRbac(cp: ControlPlane, kube: KubeClient): Promise<string> {
+export async function installRbac(
+  cp: ControlPlane,
+  kube: KubeClient,
+  files: readonly string[] = ["namespace.yaml", "rbac.yaml"],
+): Promise<string> {
   const { readFileSync } = await import("node:fs");
-  const docs = [
-    ...parseAllDocuments(readFileSync(join(repoRoot, "deploy", "namespace.yaml"), "utf8")),
-    ...parseAllDocuments(readFileSync(join(repoRoot, "deploy", "rbac.yaml"), "utf8")),
-  ].map(
-    (d) => d.toJS() as { kind: string; metadata: { namespace?: string; name: string }; subjects?: unknown[] },
-  );
+  const docs = files
+    .flatMap((f) => parseAllDocuments(readFileSync(join(repoRoot, "deploy", f), "utf8")))
+    .map(
+      (d) =>
+        d.toJS() as { kind: string; metadata: { namespace?: string; name: string }; subjects?: unknown[] },
+    );
   const paths: Record<string, (ns?: string) => string> = {
     Namespace: () => "/api/v1/namespaces",
     ServiceAccount: (ns) => `/api/v1/namespaces/${ns}/serviceaccounts`,

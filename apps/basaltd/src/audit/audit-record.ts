@@ -31,7 +31,8 @@ const maxReasonChars = 300;
 
 /** The strongest of the roles held, for the record's single role column. */
 export function strongestRole(roles: readonly Role[]): Role | "" {
-  for (const r of ["os:admin", "os:operator", "os:reader"] as const) if (roles.includes(r)) return r;
+  for (const r of ["os:admin", "os:operator", "os:upgrader", "os:reader"] as const)
+    if (roles.includes(r)) return r;
   return "";
 }
 

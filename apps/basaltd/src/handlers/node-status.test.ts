@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { BasaltError } from "@basalt/machinery";
 import type { DaemonContext } from "../daemon-context.ts";
 import type { Host } from "../host.ts";
 import type { ServiceSnapshot } from "../supervisor/service-runner.ts";
 import { bootedBlessed } from "../update/slot-status.ts";
 import type { UpdateSystem } from "../update/update-system.ts";
-import { readNodeStatus, rebootRequiredPath } from "./node-status.ts";
+import { readNodeStatus, readRebootRequired, rebootRequiredPath } from "./node-status.ts";
 
 /** A DaemonContext over files in memory and the given services (a unit-test double of the host). */
 function context(files: Record<string, string>, services: Partial<ServiceSnapshot>[], update?: UpdateSystem) {
@@ -97,4 +98,19 @@ test("blessed: the booted entry is on the ESP without a tries counter", () => {
   assert.equal(bootedBlessed([entry("A", "1.1.0", 2)], booted), false);
   assert.equal(bootedBlessed([entry("B", "1.1.0")], booted), false);
   assert.equal(bootedBlessed([], booted), false);
+});
+
+test("a reboot file basaltd cannot read is an error with the reason, never 'no reboot pending'", async () => {
+  const host = {
+    readText: async () => {
+      throw Object.assign(new Error("EISDIR: illegal operation on a directory, read"), { code: "EISDIR" });
+    },
+  } as unknown as Host;
+  await assert.rejects(readRebootRequired(host), (err: unknown) => {
+    assert.ok(err instanceof BasaltError);
+    assert.match(err.message, /cannot tell whether a reboot is pending: .*EISDIR/);
+    return true;
+  });
+  const absent = { readText: async () => Promise.reject(Object.assign(new Error("x"), { code: "ENOENT" })) };
+  assert.equal(await readRebootRequired(absent as unknown as Host), false);
 });

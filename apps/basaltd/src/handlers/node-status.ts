@@ -1,6 +1,8 @@
 import type { NodeStatusResponseSchema } from "@basalt/api";
+import { BasaltError } from "@basalt/machinery";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { DaemonContext } from "../daemon-context.ts";
+import type { Host } from "../host.ts";
 import { parseOsRelease } from "../node-info/proc-parsers.ts";
 import { readSlotEntries } from "../update/slot-entries.ts";
 import { bootedBlessed } from "../update/slot-status.ts";
@@ -9,6 +11,28 @@ type NodeStatusFields = MessageInitShape<typeof NodeStatusResponseSchema>;
 
 /** Where the OS asks for a reboot (Debian's update-notifier; /var/run is a link to /run). */
 export const rebootRequiredPath = "/run/reboot-required";
+
+/**
+ * Whether the OS asks for a reboot: the file exists (ENOENT, or ENOTDIR on the way, means no). Any
+ * other failure — a directory in its place, EACCES, EIO — is an error that says why, never "no reboot
+ * pending": the controller must not skip a node because basaltd could not look.
+ */
+export async function readRebootRequired(host: Pick<Host, "readText">): Promise<boolean> {
+  try {
+    await host.readText(rebootRequiredPath, 4096);
+    return true;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return false;
+    throw new BasaltError(
+      "internal",
+      `cannot tell whether a reboot is pending: reading ${rebootRequiredPath} failed (${typeof code === "string" ? code : (err as Error).message})`,
+      {
+        hint: `${rebootRequiredPath} must be absent or a readable file (Debian's update-notifier writes it)`,
+      },
+    );
+  }
+}
 
 /**
  * NodeStatus: where the node stands, in one call — boot ID, booted version and slot, whether that
@@ -24,10 +48,7 @@ export async function readNodeStatus(ctx: DaemonContext): Promise<NodeStatusFiel
       (t) => t.trim(),
       () => "",
     ),
-    host.readText(rebootRequiredPath).then(
-      () => true,
-      () => false,
-    ),
+    readRebootRequired(host),
   ]);
   let bootedVersion: string;
   let bootedSlot = "";

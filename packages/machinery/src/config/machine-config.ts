@@ -196,6 +196,12 @@ export const machineConfigSchema = z.strictObject({
     .strictObject({
       /** Reboot and Shutdown refuse in agent mode unless this is true. */
       allowInAgentMode: z.boolean().default(false),
+      /**
+       * Agent mode: Reboot is allowed while the OS itself asks for one (/run/reboot-required), even
+       * when allowInAgentMode is false — so an upgrade plan's rebootPending target works with the
+       * default config. Shutdown is not affected. Set false to refuse every API reboot in agent mode.
+       */
+      rebootWhenPending: z.boolean().default(true),
     })
     .prefault({}),
   /** This node is a Kubernetes node: in init mode basaltd runs containerd, kubelet and kube-proxy only. */

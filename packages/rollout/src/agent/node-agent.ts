@@ -36,6 +36,11 @@ export interface Accepted {
   message: string;
 }
 
+/** Per call: `signal` aborts the call in flight (the controller passes its leadership term). */
+export interface AgentCallOptions {
+  signal?: AbortSignal;
+}
+
 export interface NodeAgent {
   /** "basalt-node-api" or "simulated": shown in logs and Events. */
   readonly kind: string;
@@ -45,10 +50,10 @@ export interface NodeAgent {
    * way changes nothing. Rejects with a BasaltError; `unimplemented` and `failed_precondition` are
    * permanent (the node cannot do it), anything else may be retried.
    */
-  upgrade(node: NodeRef, target: UpgradeTarget): Promise<Accepted>;
+  upgrade(node: NodeRef, target: UpgradeTarget, options?: AgentCallOptions): Promise<Accepted>;
   /** Boots the previous image again (A/B rollback), ending in a reboot. */
-  rollback(node: NodeRef): Promise<Accepted>;
-  status(node: NodeRef): Promise<NodeAgentStatus>;
+  rollback(node: NodeRef, options?: AgentCallOptions): Promise<Accepted>;
+  status(node: NodeRef, options?: AgentCallOptions): Promise<NodeAgentStatus>;
 }
 
 /** Errors the controller does not retry: the node cannot do what was asked. */

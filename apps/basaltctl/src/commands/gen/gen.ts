@@ -48,7 +48,7 @@ const pki = () => import("@basalt/pki");
 async function clientContext(secretsPath: string, role: string, name: string, nodes: NodeEntry[]) {
   if (!isRole(role))
     throw new BasaltError("invalid_argument", `unknown role "${role}"`, {
-      hint: "use os:admin, os:operator or os:reader",
+      hint: "use os:admin, os:operator, os:reader or os:upgrader",
     });
   const secrets = readSecrets(secretsPath);
   const leaf = await (await pki()).issueLeaf(secrets.ca, {
@@ -283,9 +283,12 @@ export const genCommands: Command[] = [
     path: ["gen", "client"],
     summary: "a client config for another role (nodes copied from the current client config)",
     usage:
-      "basaltctl gen client --role os:reader|os:operator|os:admin --name NAME [--secrets secrets.yaml] [--out FILE] [--node NAME=ADDRESS...]",
+      "basaltctl gen client --role os:reader|os:operator|os:admin|os:upgrader --name NAME [--secrets secrets.yaml] [--out FILE] [--node NAME=ADDRESS...] [--tls-dir DIR]\n" +
+      "  --tls-dir DIR: write ca.crt, tls.crt, tls.key instead (the upgrade controller's node-API Secret:\n" +
+      "  basaltctl gen client --role os:upgrader --name basalt-controller --tls-dir node-api)",
     options: {
       role: { type: "string" },
+      "tls-dir": { type: "string" },
       name: { type: "string" },
       secrets: { type: "string" },
       out: { type: "string" },
@@ -299,6 +302,29 @@ export const genCommands: Command[] = [
           hint: "os:admin, os:operator or os:reader",
         });
       const name = (inv.values.name as string | undefined) ?? role.replace("os:", "");
+      const tlsDir = inv.values["tls-dir"] as string | undefined;
+      if (tlsDir !== undefined) {
+        // The layout basalt-controller's --node-api-tls reads and `kubectl create secret generic
+        // basalt-node-api --from-file=DIR` turns into its Secret: no nodes, no client config.
+        const c = await clientContext(
+          (inv.values.secrets as string | undefined) ?? "secrets.yaml",
+          role,
+          name,
+          [],
+        );
+        const f = inv.values.force === true;
+        writePrivateFile(join(tlsDir, "ca.crt"), c.ca, f);
+        writePrivateFile(join(tlsDir, "tls.crt"), c.cert, f);
+        writePrivateFile(join(tlsDir, "tls.key"), c.key, f);
+        return written(
+          [
+            { path: join(tlsDir, "ca.crt"), holds: "the cluster CA (nodes' serving certificates)" },
+            { path: join(tlsDir, "tls.crt"), holds: `client certificate ${name} (${role})` },
+            { path: join(tlsDir, "tls.key"), holds: "its private key" },
+          ],
+          `make it the controller's Secret: kubectl -n basalt-system create secret generic basalt-node-api --from-file=${tlsDir}`,
+        );
+      }
       let nodes = ((inv.values.node as string[] | undefined) ?? []).map(parseNodeSpec);
       const contextName = inv.global.context ?? "basalt";
       if (nodes.length === 0) {
