@@ -1,10 +1,42 @@
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { BasaltError } from "@basalt/machinery";
 import { type BuildContext, need, type Phase } from "../build-context.ts";
 
 /** Where basaltd lives in the image; the initramfs hands over to `node <this>/basaltd.mjs`. */
 export const basaltdDir = "usr/lib/basalt";
+
+/** Where basaltd's compile cache lives in the image (read-only there: Node only reads it). */
+export const compileCacheDir = `${basaltdDir}/compile-cache`;
+
+/**
+ * The environment that points Node at the shipped compile cache. Portable: entries are keyed by the
+ * module's path relative to the cache directory, so a cache made in the build tree matches the node.
+ */
+export const compileCacheEnv: Readonly<Record<string, string>> = {
+  NODE_COMPILE_CACHE: `/${compileCacheDir}`,
+  NODE_COMPILE_CACHE_PORTABLE: "1",
+};
+
+/**
+ * Node names its cache directory `v<version>-<arch>-<V8 flags hash>-<uid>`; basaltd runs as root, so
+ * a cache made by another user is renamed to uid 0. Returns the new name, or undefined if none fits.
+ */
+export function asRootCacheDir(name: string): string | undefined {
+  const m = /^(v[\d.]+-[a-z0-9]+-[0-9a-f]+)-\d+$/.exec(name);
+  return m ? `${m[1]}-0` : undefined;
+}
 
 /** Files of an npm package that a running node never reads (docs, sources, typings, other libcs). */
 export function isShippedModuleFile(relPath: string): boolean {
@@ -83,6 +115,35 @@ export const addRuntime: Phase = {
         filter: (path) => isShippedModuleFile(path.slice(src.length + 1)),
       });
     }
-    return `node ${ctx.profile.node.version}, basaltd bundle, ${ctx.profile.basaltd.nodeModules.length} native modules`;
+    const cache = ctx.profile.basaltd.compileCache ? await makeCompileCache(ctx, root) : "";
+    return `node ${ctx.profile.node.version}, basaltd bundle, ${ctx.profile.basaltd.nodeModules.length} native modules${cache}`;
   },
 };
+
+/**
+ * Runs the image's own node on the bundle (`basaltd --version`: it loads and runs the whole module
+ * top level, where start-up spends its time, and exits) with the compile cache on, so V8's code for
+ * it ships in the image. No inherited NODE_OPTIONS: the cache only matches the V8 flags the node
+ * runs with. V8's code cache is not byte-for-byte the same from run to run, so the root image's
+ * hash changes with each build while the cache is on.
+ */
+async function makeCompileCache(ctx: BuildContext, root: string): Promise<string> {
+  const dir = join(root, compileCacheDir);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  await ctx.exec.run(join(root, "usr/bin/node"), [join(root, basaltdDir, "basaltd.mjs"), "--version"], {
+    env: { NODE_COMPILE_CACHE: dir, NODE_COMPILE_CACHE_PORTABLE: "1", NODE_OPTIONS: "" },
+  });
+  let bytes = 0;
+  for (const name of readdirSync(dir)) {
+    const target = asRootCacheDir(name);
+    if (!target) throw new BasaltError("internal", `unexpected compile cache entry ${name} in ${dir}`);
+    if (target !== name) renameSync(join(dir, name), join(dir, target));
+    for (const f of readdirSync(join(dir, target))) {
+      chmodSync(join(dir, target, f), 0o644);
+      bytes += statSync(join(dir, target, f)).size;
+    }
+  }
+  if (bytes === 0) throw new BasaltError("internal", `node wrote no compile cache into ${dir}`);
+  return `, compile cache ${(bytes / 1024).toFixed(0)} KiB`;
+}
