@@ -84,7 +84,16 @@ interface Boot {
 
 async function boot(
   name: string,
-  o: { disk: string; vars: string; fresh: boolean; port: number; guestPort: number; configDrive?: string },
+  o: {
+    disk: string;
+    vars: string;
+    fresh: boolean;
+    port: number;
+    guestPort: number;
+    configDrive?: string;
+    /** Keep the VM running this long after it is ready (writeback of what a first boot wrote). */
+    settleMs?: number;
+  },
   ready: () => Promise<boolean> | boolean,
 ): Promise<Boot> {
   const started = performance.now();
@@ -99,6 +108,7 @@ async function boot(
   const lines = stampLines(started, vm.process.stdout, vm.process.stderr);
   try {
     const ms = await until(name, started, ready);
+    if (o.settleMs) await new Promise((r) => setTimeout(r, o.settleMs));
     return { ms, lines };
   } finally {
     await vm.stop(2000);
@@ -158,7 +168,12 @@ async function debianRuns(): Promise<{ first: Boot[]; later: Boot[] }> {
     const disk = join(work, "debian.raw");
     sparseCopy(join(dir, "disk.raw"), disk);
     const o = { disk, vars: join(work, "debian-vars.fd"), port, guestPort: 22 };
-    first.push(await boot(`debian-first-${i}`, { ...o, fresh: true }, () => sshBanner(port)));
+    // qemu is killed, not shut down (it has no monitor here): give Debian's first boot time to write
+    // back what it changed (machine-id, journal, …) so the later boot is not a first boot again.
+    // basaltd writes what it keeps durably (fsync + rename) and needs no such wait.
+    first.push(
+      await boot(`debian-first-${i}`, { ...o, fresh: true, settleMs: 35_000 }, () => sshBanner(port)),
+    );
     later.push(await boot(`debian-later-${i}`, { ...o, fresh: false }, () => sshBanner(port)));
     log(
       `debian run ${i + 1}: first ${(first[i]!.ms / 1000).toFixed(1)} s, later ${(later[i]!.ms / 1000).toFixed(1)} s`,

@@ -1,0 +1,144 @@
+/**
+ * basaltd's memory under use, against its yardstick in the same run: a bare Node HTTP/2 TLS server
+ * (mTLS, TLS 1.3, the same certificates) that answers every request with a few bytes. Each is called
+ * as a client would, one `Version` per new TLS connection, and its RSS read from /proc at idle, after
+ * every SOAK_STEP calls up to SOAK_CALLS, and after 10 s of idle. `BENCH_NODE_OPTIONS` / `BENCH_ENV`
+ * (k=v,k=v) start both servers with other flags, to compare settings in one run.
+ * Usage: node bench/basaltd-memory.bench.ts   (SOAK_CALLS=1000 SOAK_STEP=250 by default)
+ */
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { connect } from "node:http2";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parse } from "yaml";
+import { freePort, LocalFleet } from "../test/support/local-fleet.ts";
+import { printTable } from "./stats.ts";
+
+const calls = Number(process.env.SOAK_CALLS ?? 1000);
+const step = Number(process.env.SOAK_STEP ?? 250);
+const concurrency = 4;
+const extraEnv = Object.fromEntries(
+  (process.env.BENCH_ENV ?? "")
+    .split(",")
+    .filter(Boolean)
+    .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+);
+const nodeOptions = process.env.BENCH_NODE_OPTIONS ?? "";
+const serverEnv = { ...process.env, ...extraEnv, NODE_OPTIONS: nodeOptions };
+// Addresses of this bench only (other suites use 127.0.0.x).
+const daemonAddress = "127.0.41.2";
+const bareAddress = "127.0.41.3";
+
+const rssMb = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+
+/** One unary Connect call over its own new TLS connection. */
+function callOnce(
+  endpoint: string,
+  tls: { ca: string; cert: string; key: string },
+  path: string,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const session = connect(`https://${endpoint}`, {
+      ...tls,
+      servername: "localhost",
+      checkServerIdentity: () => undefined,
+    });
+    session.on("error", reject);
+    const req = session.request({
+      ":method": "POST",
+      ":path": path,
+      "content-type": "application/json",
+      "connect-protocol-version": "1",
+    });
+    req.on("response", (h) => {
+      const status = Number(h[":status"]);
+      req.resume();
+      req.on("end", () => {
+        session.close();
+        status === 200 ? resolve() : reject(new Error(`${endpoint}${path}: HTTP ${status}`));
+      });
+    });
+    req.on("error", reject);
+    req.end("{}");
+  });
+}
+
+async function soak(name: string, pid: number, call: () => Promise<void>): Promise<Record<string, string>> {
+  await sleep(3000);
+  const row: Record<string, string> = { SERVER: name, IDLE: `${rssMb(pid).toFixed(1)} MB` };
+  let done = 0;
+  while (done < calls) {
+    const batch = Math.min(step, calls - done);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < batch) {
+          next++;
+          await call();
+        }
+      }),
+    );
+    done += batch;
+    row[`${done}`] = `${rssMb(pid).toFixed(1)} MB`;
+  }
+  await sleep(10_000);
+  row["10 s LATER"] = `${rssMb(pid).toFixed(1)} MB`;
+  return row;
+}
+
+const fleet = await LocalFleet.start({ addresses: [daemonAddress] });
+const rows: Record<string, string>[] = [];
+try {
+  // LocalFleet starts basaltd itself; restart it with the bench's environment when one is given.
+  const node = fleet.nodes[0]!;
+  if (nodeOptions || Object.keys(extraEnv).length) {
+    await fleet.stopNode(node.name);
+    const old = { ...process.env };
+    Object.assign(process.env, serverEnv);
+    try {
+      await fleet.startNode(node.name);
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in old)) delete process.env[k];
+      Object.assign(process.env, old);
+    }
+  }
+  const admin = { ca: fleet.ids.ca.cert, cert: fleet.ids.admin.cert, key: fleet.ids.admin.key };
+  rows.push(
+    await soak("basaltd (agent mode)", node.process!.pid!, () =>
+      callOnce(node.endpoint, admin, "/basalt.machine.v1.NodeService/Version"),
+    ),
+  );
+
+  const port = await freePort(bareAddress);
+  const code = `const h=require("node:http2");const s=h.createSecureServer({cert:process.env.C,key:process.env.K,ca:process.env.A,requestCert:true,rejectUnauthorized:true,minVersion:"TLSv1.3",allowHTTP1:true},(q,r)=>{q.resume();q.on("end",()=>r.end("{}"))});s.listen(${port},"${bareAddress}",()=>console.log("up"))`;
+  const { api } = parse(readFileSync(node.configPath, "utf8")) as { api: { cert: string; key: string } };
+  const bare = spawn(process.execPath, ["-e", code], {
+    env: { ...serverEnv, C: api.cert, K: api.key, A: fleet.ids.ca.cert },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  try {
+    await new Promise((r) => bare.stdout.once("data", r));
+    rows.push(
+      await soak("bare Node HTTP/2 mTLS server", bare.pid!, () =>
+        callOnce(`${bareAddress}:${port}`, admin, "/"),
+      ),
+    );
+  } finally {
+    bare.kill();
+  }
+} finally {
+  await fleet.stop();
+}
+printTable(
+  `RSS by calls, each a new TLS connection (${concurrency} at a time)${nodeOptions ? `, NODE_OPTIONS=${nodeOptions}` : ""}${process.env.BENCH_ENV ? `, ${process.env.BENCH_ENV}` : ""}`,
+  rows,
+);
+const [d, b] = rows;
+if (d && b) {
+  const growth = (r: Record<string, string>) =>
+    Number.parseFloat(r[`${calls}`]!) - Number.parseFloat(r.IDLE!);
+  console.log(
+    `basaltd idle ${(Number.parseFloat(d.IDLE!) / Number.parseFloat(b.IDLE!)).toFixed(2)}× the bare server; growth after ${calls} connections: basaltd +${growth(d).toFixed(1)} MB, bare server +${growth(b).toFixed(1)} MB`,
+  );
+}
