@@ -2,8 +2,9 @@
  * basaltd's memory under use, against its yardstick in the same run: a bare Node HTTP/2 TLS server
  * (mTLS, TLS 1.3, the same certificates) that answers every request with a few bytes. Each is called
  * as a client would, one `Version` per new TLS connection, and its RSS read from /proc at idle, after
- * every SOAK_STEP calls up to SOAK_CALLS, and after 10 s of idle. `BENCH_NODE_OPTIONS` / `BENCH_ENV`
- * (k=v,k=v) start both servers with other flags, to compare settings in one run.
+ * every SOAK_STEP calls up to SOAK_CALLS, and after 10 s of idle: basaltd as it ships (with
+ * basaltdNodeFlags), basaltd with Node's defaults, the bare server. `BENCH_NODE_OPTIONS` /
+ * `BENCH_ENV` (k=v,k=v) add flags or environment to all of them, to compare settings in one run.
  * Usage: node bench/basaltd-memory.bench.ts   (SOAK_CALLS=1000 SOAK_STEP=250 by default)
  */
 import { spawn } from "node:child_process";
@@ -11,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { connect } from "node:http2";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parse } from "yaml";
+import { basaltdNodeFlags } from "../apps/basalt-imager/src/phases/runtime.ts";
 import { freePort, LocalFleet } from "../test/support/local-fleet.ts";
 import { printTable } from "./stats.ts";
 
@@ -87,28 +89,33 @@ async function soak(name: string, pid: number, call: () => Promise<void>): Promi
   return row;
 }
 
+/** Restarts the fleet's node with `nodeOptions` (LocalFleet spawns it with this process's environment). */
+async function restartWith(fleet: LocalFleet, name: string, options: string): Promise<void> {
+  await fleet.stopNode(name);
+  const saved = { ...process.env };
+  Object.assign(process.env, serverEnv, { NODE_OPTIONS: options });
+  try {
+    await fleet.startNode(name);
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+}
+
+const growth = (r: Record<string, string>) => Number.parseFloat(r[`${calls}`]!) - Number.parseFloat(r.IDLE!);
 const fleet = await LocalFleet.start({ addresses: [daemonAddress] });
 const rows: Record<string, string>[] = [];
 try {
-  // LocalFleet starts basaltd itself; restart it with the bench's environment when one is given.
   const node = fleet.nodes[0]!;
-  if (nodeOptions || Object.keys(extraEnv).length) {
-    await fleet.stopNode(node.name);
-    const old = { ...process.env };
-    Object.assign(process.env, serverEnv);
-    try {
-      await fleet.startNode(node.name);
-    } finally {
-      for (const k of Object.keys(process.env)) if (!(k in old)) delete process.env[k];
-      Object.assign(process.env, old);
-    }
-  }
   const admin = { ca: fleet.ids.ca.cert, cert: fleet.ids.admin.cert, key: fleet.ids.admin.key };
-  rows.push(
-    await soak("basaltd (agent mode)", node.process!.pid!, () =>
-      callOnce(node.endpoint, admin, "/basalt.machine.v1.NodeService/Version"),
-    ),
-  );
+  const version = () => callOnce(node.endpoint, admin, "/basalt.machine.v1.NodeService/Version");
+  // basaltd as it ships (bin/basaltd and the image run node with basaltdNodeFlags), then with
+  // Node's defaults: the lever's before/after in one run.
+  const shipped = [nodeOptions, ...basaltdNodeFlags].filter(Boolean).join(" ");
+  await restartWith(fleet, node.name, shipped);
+  rows.push(await soak(`basaltd (${shipped})`, node.process!.pid!, version));
+  await restartWith(fleet, node.name, nodeOptions);
+  rows.push(await soak(`basaltd (${nodeOptions || "Node defaults"})`, node.process!.pid!, version));
 
   const port = await freePort(bareAddress);
   const code = `const h=require("node:http2");const s=h.createSecureServer({cert:process.env.C,key:process.env.K,ca:process.env.A,requestCert:true,rejectUnauthorized:true,minVersion:"TLSv1.3",allowHTTP1:true},(q,r)=>{q.resume();q.on("end",()=>r.end("{}"))});s.listen(${port},"${bareAddress}",()=>console.log("up"))`;
@@ -120,7 +127,7 @@ try {
   try {
     await new Promise((r) => bare.stdout.once("data", r));
     rows.push(
-      await soak("bare Node HTTP/2 mTLS server", bare.pid!, () =>
+      await soak(`bare Node HTTP/2 mTLS server (${nodeOptions || "Node defaults"})`, bare.pid!, () =>
         callOnce(`${bareAddress}:${port}`, admin, "/"),
       ),
     );
@@ -131,14 +138,13 @@ try {
   await fleet.stop();
 }
 printTable(
-  `RSS by calls, each a new TLS connection (${concurrency} at a time)${nodeOptions ? `, NODE_OPTIONS=${nodeOptions}` : ""}${process.env.BENCH_ENV ? `, ${process.env.BENCH_ENV}` : ""}`,
-  rows,
+  `RSS by calls, each a new TLS connection (${concurrency} at a time)${process.env.BENCH_ENV ? `, ${process.env.BENCH_ENV}` : ""}`,
+  rows.map((r) => ({ ...r, GROWTH: `+${growth(r).toFixed(1)} MB` })),
 );
-const [d, b] = rows;
-if (d && b) {
-  const growth = (r: Record<string, string>) =>
-    Number.parseFloat(r[`${calls}`]!) - Number.parseFloat(r.IDLE!);
+const [withFlags, defaults, bareRow] = rows;
+if (withFlags && defaults && bareRow) {
+  const mb = (r: Record<string, string>, k: string) => Number.parseFloat(r[k]!);
   console.log(
-    `basaltd idle ${(Number.parseFloat(d.IDLE!) / Number.parseFloat(b.IDLE!)).toFixed(2)}× the bare server; growth after ${calls} connections: basaltd +${growth(d).toFixed(1)} MB, bare server +${growth(b).toFixed(1)} MB`,
+    `idle: basaltd ${(mb(withFlags, "IDLE") / mb(bareRow, "IDLE")).toFixed(2)}× the bare server; growth after ${calls} connections: basaltd as shipped +${growth(withFlags).toFixed(1)} MB, with Node's defaults +${growth(defaults).toFixed(1)} MB (${(growth(withFlags) / growth(defaults)).toFixed(2)}×), bare server +${growth(bareRow).toFixed(1)} MB`,
   );
 }

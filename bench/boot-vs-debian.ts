@@ -12,7 +12,7 @@
  * Usage: node bench/boot-vs-debian.ts [--runs 3] [--only basalt|debian] [--without compile-cache]
  *   (root; needs npm run build, `scripts/setup.sh --all` and debootstrap; run it under heavy.sh)
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -22,7 +22,7 @@ import { buildImage, defaultCacheDir } from "@basalt/basalt-imager";
 import { startQemu, type Vm } from "@basalt/provision";
 import { cachedImage, imageInputHash } from "../test/e2e/support/cached-image.ts";
 import { freePort } from "../test/e2e/support/qemu-vm.ts";
-import { ctl, guestApiPort, makeConfigDrive, makeVmConfig } from "../test/e2e/support/vm-config.ts";
+import { guestApiPort, makeConfigDrive, makeVmConfig } from "../test/e2e/support/vm-config.ts";
 import {
   basaltMarks,
   debianMarks,
@@ -41,6 +41,7 @@ if (values.without !== undefined && values.without !== "compile-cache")
   throw new Error(`--without ${values.without}: the levers that can be left out are: compile-cache`);
 const runs = Number(values.runs ?? 3);
 const deadlineMs = 300_000;
+const basaltctlBundle = join(import.meta.dirname, "../dist/basaltctl.mjs");
 const work = mkdtempSync(join(tmpdir(), "basalt-bench-boot-"));
 const log = (l: string) => console.error(`boot-vs-debian: ${l}`);
 
@@ -115,6 +116,18 @@ async function boot(
   }
 }
 
+/** One `basaltctl version` against the forwarded port, killed after 3 s; true when it answered. */
+function ctlAnswers(port: number, clientConfig: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [basaltctlBundle, "version", "-e", `127.0.0.1:${port}`, "--timeout", "3s"],
+      { env: { ...process.env, BASALTCONFIG: clientConfig }, timeout: 3000, killSignal: "SIGKILL" },
+      (err) => resolve(!err),
+    );
+  });
+}
+
 const sparseCopy = (from: string, to: string) => execFileSync("cp", ["--sparse=always", from, to]);
 
 /** The base image built with one lever off, cached beside the others under the same inputs. */
@@ -141,14 +154,8 @@ async function basaltRuns(image: string, tag = "basalt"): Promise<{ first: Boot[
     makeConfigDrive(cfg.machineConfig, drive);
     const disk = join(work, "basalt.raw");
     sparseCopy(join(image, "disk.raw"), disk);
-    const ready = () => {
-      try {
-        ctl(["version", "-e", `127.0.0.1:${port}`, "--timeout", "3s"], { BASALTCONFIG: cfg.clientConfig });
-        return true;
-      } catch {
-        return false;
-      }
-    };
+    // Asynchronous, each try bounded: a blocking probe would stall the console's timestamps.
+    const ready = () => ctlAnswers(port, cfg.clientConfig);
     const o = { disk, vars: join(work, "basalt-vars.fd"), port, guestPort: guestApiPort, configDrive: drive };
     first.push(await boot(`${tag}-first-${i}`, { ...o, fresh: true }, ready));
     later.push(await boot(`${tag}-later-${i}`, { ...o, fresh: false }, ready));
@@ -220,6 +227,12 @@ for (const k of ["first", "later"] as const) {
     printTable(
       `Basalt boot timeline, ${k} boot (console arrival, s since qemu start)`,
       timelineRows(timeline(b.lines, basaltMarks), { name: "basaltctl version answered", ms: b.ms }),
+    );
+  const w = without && typical(without[k]);
+  if (w)
+    printTable(
+      `Basalt without ${values.without}: boot timeline, ${k} boot`,
+      timelineRows(timeline(w.lines, basaltMarks), { name: "basaltctl version answered", ms: w.ms }),
     );
   const d = typical(debian[k]);
   if (d)
