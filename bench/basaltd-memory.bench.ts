@@ -89,13 +89,13 @@ async function soak(name: string, pid: number, call: () => Promise<void>): Promi
   return row;
 }
 
-/** Restarts the fleet's node with `nodeOptions` (LocalFleet spawns it with this process's environment). */
-async function restartWith(fleet: LocalFleet, name: string, options: string): Promise<void> {
+/** Restarts the fleet's node with `flags` (LocalFleet spawns it with this process's environment). */
+async function restartWith(fleet: LocalFleet, name: string, flags: readonly string[]): Promise<void> {
   await fleet.stopNode(name);
   const saved = { ...process.env };
-  Object.assign(process.env, serverEnv, { NODE_OPTIONS: options });
+  Object.assign(process.env, serverEnv);
   try {
-    await fleet.startNode(name);
+    await fleet.startNode(name, flags);
   } finally {
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
     Object.assign(process.env, saved);
@@ -111,10 +111,9 @@ try {
   const version = () => callOnce(node.endpoint, admin, "/basalt.machine.v1.NodeService/Version");
   // basaltd as it ships (bin/basaltd and the image run node with basaltdNodeFlags), then with
   // Node's defaults: the lever's before/after in one run.
-  const shipped = [nodeOptions, ...basaltdNodeFlags].filter(Boolean).join(" ");
-  await restartWith(fleet, node.name, shipped);
-  rows.push(await soak(`basaltd (${shipped})`, node.process!.pid!, version));
-  await restartWith(fleet, node.name, nodeOptions);
+  await restartWith(fleet, node.name, basaltdNodeFlags);
+  rows.push(await soak(`basaltd (${basaltdNodeFlags.join(" ")})`, node.process!.pid!, version));
+  await restartWith(fleet, node.name, []);
   rows.push(await soak(`basaltd (${nodeOptions || "Node defaults"})`, node.process!.pid!, version));
 
   const port = await freePort(bareAddress);
