@@ -144,58 +144,60 @@ async function imageWithout(lever: "compile-cache"): Promise<string> {
   return dir;
 }
 
-async function basaltRuns(image: string, tag = "basalt"): Promise<{ first: Boot[]; later: Boot[] }> {
-  const first: Boot[] = [];
-  const later: Boot[] = [];
-  for (let i = 0; i < runs; i++) {
-    const port = await freePort();
-    const cfg = makeVmConfig(join(work, `pki-${i}`), port);
-    const drive = join(work, `config-${i}.img`);
-    makeConfigDrive(cfg.machineConfig, drive);
-    const disk = join(work, "basalt.raw");
-    sparseCopy(join(image, "disk.raw"), disk);
-    // Asynchronous, each try bounded: a blocking probe would stall the console's timestamps.
-    const ready = () => ctlAnswers(port, cfg.clientConfig);
-    const o = { disk, vars: join(work, "basalt-vars.fd"), port, guestPort: guestApiPort, configDrive: drive };
-    first.push(await boot(`${tag}-first-${i}`, { ...o, fresh: true }, ready));
-    later.push(await boot(`${tag}-later-${i}`, { ...o, fresh: false }, ready));
-    log(
-      `${tag} run ${i + 1}: first ${(first[i]!.ms / 1000).toFixed(1)} s, later ${(later[i]!.ms / 1000).toFixed(1)} s`,
-    );
-  }
-  return { first, later };
+interface Runs {
+  first: Boot[];
+  later: Boot[];
 }
 
-async function debianRuns(): Promise<{ first: Boot[]; later: Boot[] }> {
-  const dir = debianYardstick(log);
-  const first: Boot[] = [];
-  const later: Boot[] = [];
-  for (let i = 0; i < runs; i++) {
-    const port = await freePort();
-    const disk = join(work, "debian.raw");
-    sparseCopy(join(dir, "disk.raw"), disk);
-    const o = { disk, vars: join(work, "debian-vars.fd"), port, guestPort: 22 };
-    // qemu is killed, not shut down (it has no monitor here): give Debian's first boot time to write
-    // back what it changed (machine-id, journal, …) so the later boot is not a first boot again.
-    // basaltd writes what it keeps durably (fsync + rename) and needs no such wait.
-    first.push(
-      await boot(`debian-first-${i}`, { ...o, fresh: true, settleMs: 35_000 }, () => sshBanner(port)),
-    );
-    later.push(await boot(`debian-later-${i}`, { ...o, fresh: false }, () => sshBanner(port)));
-    log(
-      `debian run ${i + 1}: first ${(first[i]!.ms / 1000).toFixed(1)} s, later ${(later[i]!.ms / 1000).toFixed(1)} s`,
-    );
-  }
-  return { first, later };
+/** Run `i` of a Basalt image: a first boot on a fresh copy, then a later boot of the same disk. */
+async function basaltRun(image: string, tag: string, i: number, into: Runs): Promise<void> {
+  const port = await freePort();
+  const cfg = makeVmConfig(join(work, `pki-${tag}-${i}`), port);
+  const drive = join(work, `config-${tag}-${i}.img`);
+  makeConfigDrive(cfg.machineConfig, drive);
+  const disk = join(work, "basalt.raw");
+  sparseCopy(join(image, "disk.raw"), disk);
+  // Asynchronous, each try bounded: a blocking probe would stall the console's timestamps.
+  const ready = () => ctlAnswers(port, cfg.clientConfig);
+  const o = { disk, vars: join(work, "basalt-vars.fd"), port, guestPort: guestApiPort, configDrive: drive };
+  into.first.push(await boot(`${tag}-first-${i}`, { ...o, fresh: true }, ready));
+  into.later.push(await boot(`${tag}-later-${i}`, { ...o, fresh: false }, ready));
+  log(
+    `${tag} run ${i + 1}: first ${(into.first[i]!.ms / 1000).toFixed(1)} s, later ${(into.later[i]!.ms / 1000).toFixed(1)} s`,
+  );
 }
 
-const none = { first: [] as Boot[], later: [] as Boot[] };
-const basalt = values.only === "debian" ? none : await basaltRuns((await cachedImage(log)).dir);
-const without =
-  values.without && values.only !== "debian"
-    ? await basaltRuns(await imageWithout("compile-cache"), `basalt-without-${values.without}`)
-    : undefined;
-const debian = values.only === "basalt" ? none : await debianRuns();
+/** Run `i` of the Debian yardstick, likewise. */
+async function debianRun(dir: string, i: number, into: Runs): Promise<void> {
+  const port = await freePort();
+  const disk = join(work, "debian.raw");
+  sparseCopy(join(dir, "disk.raw"), disk);
+  const o = { disk, vars: join(work, "debian-vars.fd"), port, guestPort: 22 };
+  // qemu is killed, not shut down (it has no monitor here): give Debian's first boot time to write
+  // back what it changed (machine-id, journal, …) so the later boot is not a first boot again.
+  // basaltd writes what it keeps durably (fsync + rename) and needs no such wait.
+  into.first.push(
+    await boot(`debian-first-${i}`, { ...o, fresh: true, settleMs: 35_000 }, () => sshBanner(port)),
+  );
+  into.later.push(await boot(`debian-later-${i}`, { ...o, fresh: false }, () => sshBanner(port)));
+  log(
+    `debian run ${i + 1}: first ${(into.first[i]!.ms / 1000).toFixed(1)} s, later ${(into.later[i]!.ms / 1000).toFixed(1)} s`,
+  );
+}
+
+const basalt: Runs = { first: [], later: [] };
+const debian: Runs = { first: [], later: [] };
+const without: Runs | undefined =
+  values.without && values.only !== "debian" ? { first: [], later: [] } : undefined;
+const basaltImage = values.only === "debian" ? undefined : (await cachedImage(log)).dir;
+const withoutImage = without ? await imageWithout("compile-cache") : undefined;
+const debianDir = values.only === "basalt" ? undefined : debianYardstick(log);
+// Interleaved, so that load from elsewhere on the machine falls on every column alike.
+for (let i = 0; i < runs; i++) {
+  if (basaltImage) await basaltRun(basaltImage, "basalt", i, basalt);
+  if (withoutImage && without) await basaltRun(withoutImage, `basalt-without-${values.without}`, i, without);
+  if (debianDir) await debianRun(debianDir, i, debian);
+}
 
 const sec = (b: Boot[]) => (b.length ? median(b.map((x) => x.ms)) / 1000 : Number.NaN);
 const all = (b: Boot[]) => b.map((x) => (x.ms / 1000).toFixed(1)).join(", ");
