@@ -133,9 +133,9 @@ export const addRuntime: Phase = {
 /**
  * Runs the image's own node on the bundle (`basaltd --version`: it loads and runs the whole module
  * top level, where start-up spends its time, and exits) with the compile cache on, so V8's code for
- * it ships in the image. No inherited NODE_OPTIONS: the cache only matches the V8 flags the node
- * runs with. V8's code cache is not byte-for-byte the same from run to run, so the root image's
- * hash changes with each build while the cache is on.
+ * it ships in the image. The same V8 flags as basaltd's (the cache only matches those), no inherited
+ * NODE_OPTIONS, and `--predictable`: without it V8's code cache differs from run to run and the root
+ * image would not be reproducible; it does not change the flags' hash, so the node accepts it.
  */
 async function makeCompileCache(ctx: BuildContext, root: string): Promise<string> {
   const dir = join(root, compileCacheDir);
@@ -143,7 +143,7 @@ async function makeCompileCache(ctx: BuildContext, root: string): Promise<string
   mkdirSync(dir, { recursive: true });
   await ctx.exec.run(
     join(root, "usr/bin/node"),
-    [...basaltdNodeFlags, join(root, basaltdDir, "basaltd.mjs"), "--version"],
+    [...basaltdNodeFlags, "--predictable", join(root, basaltdDir, "basaltd.mjs"), "--version"],
     {
       env: { NODE_COMPILE_CACHE: dir, NODE_COMPILE_CACHE_PORTABLE: "1", NODE_OPTIONS: "" },
     },
