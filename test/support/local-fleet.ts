@@ -160,13 +160,15 @@ export class LocalFleet {
     return n;
   }
 
-  async startNode(name: string): Promise<void> {
+  /** Starts a node's basaltd; `nodeFlags` go to node before the bundle (V8 flags NODE_OPTIONS refuses). */
+  async startNode(name: string, nodeFlags: readonly string[] = []): Promise<void> {
     const node = this.node(name);
     const out = createWriteStream(join(node.dir, "basaltd.out"), { flags: "a" });
     const launch = this.#options.launch?.({ name: node.name, dir: node.dir }) ?? {};
     const [program, ...args] = [
       ...(launch.prefix ?? []),
       process.execPath,
+      ...nodeFlags,
       basaltdBundle,
       "--config",
       node.configPath,

@@ -17,7 +17,7 @@ export interface BuildOptions {
   keepWork?: boolean;
   log?: (line: string) => void;
   /** Changes to the profile for this build (test images: another version, a fault on the command line). */
-  overrides?: { version?: string; kernelCmdline?: string[] };
+  overrides?: { version?: string; kernelCmdline?: string[]; compileCache?: boolean };
   /** PEM Ed25519 key that signs the update bundle; without it no bundle is written. */
   releaseKey?: string;
   /** Only the update bundle (and its parts): no disk.raw, for versions that are only ever upgraded to. */
@@ -36,6 +36,7 @@ export async function buildImage(o: BuildOptions): Promise<{ manifestPath: strin
     ...parsed,
     version: o.overrides?.version ?? parsed.version,
     kernelCmdline: [...parsed.kernelCmdline, ...(o.overrides?.kernelCmdline ?? [])],
+    basaltd: { ...parsed.basaltd, compileCache: o.overrides?.compileCache ?? parsed.basaltd.compileCache },
   };
   const lockPath = lockPathFor(resolve(o.profilePath));
   let lockText: string;

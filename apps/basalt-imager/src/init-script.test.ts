@@ -17,3 +17,15 @@ test("the init script opens verity before mounting and hands over to basaltd", (
   );
   assert.match(s, /sleep 10; reboot -f/);
 });
+
+test("the init script hands PID 1 the environment it is given, after PATH and HOME", () => {
+  const s = renderInitScript({
+    init: ["/usr/bin/node", "/usr/lib/basalt/basaltd.mjs", "--init"],
+    fatalDelaySeconds: 10,
+    env: { NODE_COMPILE_CACHE: "/usr/lib/basalt/compile-cache", NODE_COMPILE_CACHE_PORTABLE: "1" },
+  });
+  assert.match(
+    s,
+    /exec \/bin\/env -i PATH=\/usr\/bin:\/usr\/sbin HOME=\/ NODE_COMPILE_CACHE=\/usr\/lib\/basalt\/compile-cache NODE_COMPILE_CACHE_PORTABLE=1 \/bin\/switch_root \/newroot \/usr\/bin\/node/,
+  );
+});

@@ -4,6 +4,8 @@ export interface InitScriptOptions {
   init: readonly string[];
   /** Seconds to show a fatal error before rebooting (the boot counter then picks the other slot). */
   fatalDelaySeconds: number;
+  /** Environment for PID 1 besides PATH and HOME (e.g. where Node finds its compile cache). */
+  env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -63,6 +65,8 @@ mount -t erofs -o ro /dev/mapper/basalt-root /newroot ||
   fatal "the root of slot $SLOT failed verification (dm-verity) and was not mounted"
 for d in dev proc sys; do mount --move "/$d" "/newroot/$d"; done
 say "switching to basaltd at uptime $(cut -d' ' -f1 /newroot/proc/uptime) s"
-exec /bin/env -i PATH=/usr/bin:/usr/sbin HOME=/ /bin/switch_root /newroot ${o.init.join(" ")}
+exec /bin/env -i PATH=/usr/bin:/usr/sbin HOME=/${Object.entries(o.env ?? {})
+    .map(([k, v]) => ` ${k}=${v}`)
+    .join("")} /bin/switch_root /newroot ${o.init.join(" ")}
 `;
 }

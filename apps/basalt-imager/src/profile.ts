@@ -64,6 +64,8 @@ export const profileSchema = z.strictObject({
   basaltd: z.strictObject({
     bundle: z.string().min(1),
     nodeModules: z.array(z.string().min(1)).default([]),
+    /** Ship V8's compile cache for the bundle, made at build time (basaltd starts ~1 s sooner under TCG). */
+    compileCache: z.boolean().default(true),
   }),
   initramfs: z.strictObject({
     modules: z.array(z.string().regex(/^[a-z0-9_-]+$/)).min(1),

@@ -14,7 +14,7 @@ import { type BuildContext, need, type Phase } from "../build-context.ts";
 import { neededClosure, parseNeeded } from "../elf-needs.ts";
 import { renderInitScript } from "../init-script.ts";
 import { walkTree } from "../tree.ts";
-import { basaltdDir } from "./runtime.ts";
+import { basaltdDir, basaltdNodeFlags, compileCacheEnv } from "./runtime.ts";
 
 const libDirs = ["lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu", "lib64", "lib", "usr/lib"];
 
@@ -87,8 +87,9 @@ export const buildInitramfs: Phase = {
     writeFileSync(
       join(tree, "init"),
       renderInitScript({
-        init: ["/usr/bin/node", `/${basaltdDir}/basaltd.mjs`, "--init"],
+        init: ["/usr/bin/node", ...basaltdNodeFlags, `/${basaltdDir}/basaltd.mjs`, "--init"],
         fatalDelaySeconds: 10,
+        env: ctx.profile.basaltd.compileCache ? compileCacheEnv : {},
       }),
     );
     chmodSync(join(tree, "init"), 0o755);

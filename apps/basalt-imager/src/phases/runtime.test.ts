@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { BuildContext } from "../build-context.ts";
 import { parseProfile } from "../profile.ts";
-import { nodeTarball, sriOf } from "./runtime.ts";
+import { asRootCacheDir, compileCacheDir, compileCacheEnv, nodeTarball, sriOf } from "./runtime.ts";
 
 const profile = parseProfile(readFileSync(new URL("../../profiles/base.yaml", import.meta.url), "utf8"));
 
@@ -73,4 +73,16 @@ test("a profile without a Node integrity pin is refused", () => {
     "",
   );
   assert.throws(() => parseProfile(text), /node\.integrity/);
+});
+
+test("a compile cache made by any user is named for root, whose node reads it", () => {
+  assert.equal(asRootCacheDir("v24.21.0-x64-964aae3f-1000"), "v24.21.0-x64-964aae3f-0");
+  assert.equal(asRootCacheDir("v24.21.0-x64-964aae3f-0"), "v24.21.0-x64-964aae3f-0");
+  assert.equal(asRootCacheDir("27e6d461"), undefined);
+  assert.equal(asRootCacheDir("v24.21.0-x64-964aae3f"), undefined);
+});
+
+test("the node finds the shipped cache where the image puts it, keyed portably", () => {
+  assert.equal(compileCacheEnv.NODE_COMPILE_CACHE, `/${compileCacheDir}`);
+  assert.equal(compileCacheEnv.NODE_COMPILE_CACHE_PORTABLE, "1");
 });

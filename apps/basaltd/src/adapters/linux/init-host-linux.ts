@@ -2,13 +2,16 @@ import { spawn } from "node:child_process";
 import {
   closeSync,
   existsSync,
+  fsyncSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
   readSync,
   realpathSync,
+  renameSync,
   writeFileSync,
+  writeSync,
 } from "node:fs";
 import { basename, dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -67,7 +70,7 @@ export function linuxInitHost(): InitHost {
         return undefined;
       }
     },
-    writePrivate: (path, text) => writeFileSync(path, text, { mode: 0o600 }),
+    writePrivate: writeDurably,
     writeText: (path, text) => writeFileSync(path, text),
     run(program, args) {
       return new Promise((resolve, reject) => {
@@ -149,5 +152,29 @@ function readDeviceHead(name: string, bytes: number): Buffer {
     return buf.subarray(0, n);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Writes a root-only file so that a power cut leaves the old file or the new one, whole: written to
+ * a temporary name and fsynced, renamed over the old one, the directory fsynced. (A plain write of
+ * the machine config to STATE, cut within the kernel's writeback delay, left an empty file that the
+ * next boot rejected.)
+ */
+export function writeDurably(path: string, text: string): void {
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, "w", 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  const dir = openSync(dirname(path), "r");
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
   }
 }
