@@ -87,6 +87,9 @@ export const kubeProxy: Recipe = async (ctx, stage, work) => {
   return timings;
 };
 
+/** tools/k8s/multicall/main.go: the multi-call program's source, copied into the wrapper module. */
+export const multicallSource = join(import.meta.dirname, "..", "..", "multicall", "main.go");
+
 /**
  * The `kube` multi-call binary (multicall/main.go) in the Kubernetes wrapper module, with the same
  * flags as the separate programs; its bin dir has a symlink per program.
@@ -95,7 +98,7 @@ export const kube: Recipe = async (ctx, stage, work) => {
   const v = ctx.versions.kubernetes;
   const dir = join(work, "k8s");
   const timings = await prepareKubernetesModule(ctx, [], work);
-  copyFileSync(join(import.meta.dirname, "..", "multicall", "main.go"), join(dir, "main.go"));
+  copyFileSync(multicallSource, join(dir, "main.go"));
   await timedStep("go mod tidy (kube)", "go", ["mod", "tidy"], {
     cwd: dir,
     env: goEnv(),
