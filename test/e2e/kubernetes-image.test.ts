@@ -80,14 +80,14 @@ describe("kubernetes image", { timeout: 1_800_000 }, () => {
   });
 
   test("the root holds the components at their documented paths, the same bytes tools/k8s built", async () => {
-    const dirs = await nodeComponentDirs(["containerd", "runc", "cni-plugins", "kube-proxy", "pause"]);
+    const dirs = await nodeComponentDirs(["containerd", "runc", "cni-plugins", "kube", "pause"]);
     const k8s = await k8sBinDir();
     const expected: Record<string, string> = {
       "usr/bin/containerd": join(dirs.containerd, "containerd"),
       "usr/bin/containerd-shim-runc-v2": join(dirs.containerd, "containerd-shim-runc-v2"),
       "usr/bin/runc": join(dirs.runc, "runc"),
-      "usr/bin/kubelet": join(k8s, "kubelet"),
-      "usr/bin/kube-proxy": join(dirs["kube-proxy"], "kube-proxy"),
+      "usr/bin/kube": join(dirs.kube, "kube"),
+      "usr/bin/etcd": join(k8s, "etcd"),
       "opt/cni/bin/bridge": join(dirs["cni-plugins"], "bridge"),
       "opt/cni/bin/host-local": join(dirs["cni-plugins"], "host-local"),
       "opt/cni/bin/loopback": join(dirs["cni-plugins"], "loopback"),
@@ -100,8 +100,18 @@ describe("kubernetes image", { timeout: 1_800_000 }, () => {
       assert.equal(exec, !path.endsWith(".tar"), `${path} executable bit`);
       assert.ok(manifest.components[`/${path}`], `manifest lists /${path}`);
     }
+    // Each Kubernetes program is the multi-call binary under its own name (a relative link, so it
+    // resolves inside the image's root as well as on the running node).
+    for (const program of [
+      "kubelet",
+      "kube-proxy",
+      "kube-apiserver",
+      "kube-controller-manager",
+      "kube-scheduler",
+    ])
+      assert.equal(readlinkSync(join(root, "usr/bin", program)), "kube", `usr/bin/${program}`);
     // Stripped: no symbol table left in any Go binary (file(1) would say "not stripped").
-    const fileOut = execFileSync("file", [join(root, "usr/bin/kubelet"), join(root, "usr/bin/containerd")], {
+    const fileOut = execFileSync("file", [join(root, "usr/bin/kube"), join(root, "usr/bin/containerd")], {
       encoding: "utf8",
     });
     assert.doesNotMatch(fileOut, /not stripped/);

@@ -66,12 +66,13 @@ export function k8sBinDir(): Promise<string> {
 }
 
 /** The node components tools/k8s builds (each in its own cache directory). */
-export type NodeComponent = "kube-proxy" | "containerd" | "runc" | "cni-plugins" | "pause";
+export type NodeComponent = "kube" | "kube-proxy" | "containerd" | "runc" | "cni-plugins" | "pause";
 
 /**
  * The bin directory of each named node component, built first if needed (minutes when cold):
  * containerd (containerd, containerd-shim-runc-v2), runc, cni-plugins (bridge, host-local,
- * loopback, portmap), kube-proxy, pause (pause and pause-<version>.oci.tar).
+ * loopback, portmap), kube (the multi-call binary and a link per program), kube-proxy, pause (pause
+ * and pause-<version>.oci.tar).
  */
 export async function nodeComponentDirs<C extends NodeComponent>(
   components: readonly C[],
