@@ -20,6 +20,8 @@ test("building the same profile twice gives byte-identical artifacts", { timeout
       `bundle: ${join(work, "dist/basaltd.mjs")}`,
     );
     writeFileSync(join(work, "profile.yaml"), profile);
+    // The copy builds from the same Debian lock as the profile it copies.
+    cpSync(join(repo, "apps/basalt-imager/profiles/base.lock.yaml"), join(work, "profile.lock.yaml"));
     const manifests = [];
     for (const out of ["a", "b"]) {
       await buildImage({
