@@ -20,6 +20,8 @@ export const hostTools: Readonly<Record<string, string>> = {
   "mkfs.vfat": "dosfstools",
   mmd: "mtools",
   mcopy: "mtools",
+  unshare: "util-linux",
+  chroot: "coreutils",
   npm: "npm (or the repository's node_modules/.bin)",
 };
 

@@ -161,18 +161,30 @@ export const addRuntime: Phase = {
  * Runs the image's own node on the bundle (`basaltd --version`: it loads and runs the whole module
  * top level, where start-up spends its time, and exits) with the compile cache on, so V8's code for
  * it ships in the image. The same V8 flags as basaltd's (the cache only matches those), no inherited
- * NODE_OPTIONS, and `--predictable`: without it V8's code cache differs from run to run and the root
- * image would not be reproducible; it does not change the flags' hash, so the node accepts it.
+ * NODE_OPTIONS, and `--predictable`: without it V8's code cache differs from run to run; it does
+ * not change the flags' hash, so the node accepts it. The node runs chrooted into the root (in a
+ * user namespace, so no privilege is needed): V8's code cache holds the script's path, so a cache
+ * made under the build's own directory would differ from build to build.
  */
 async function makeCompileCache(ctx: BuildContext, root: string): Promise<string> {
   const dir = join(root, compileCacheDir);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   await ctx.exec.run(
-    join(root, "usr/bin/node"),
-    [...basaltdNodeFlags, "--predictable", join(root, basaltdDir, "basaltd.mjs"), "--version"],
+    "unshare",
+    [
+      "--user",
+      "--map-root-user",
+      "chroot",
+      root,
+      "/usr/bin/node",
+      ...basaltdNodeFlags,
+      "--predictable",
+      `/${basaltdDir}/basaltd.mjs`,
+      "--version",
+    ],
     {
-      env: { NODE_COMPILE_CACHE: dir, NODE_COMPILE_CACHE_PORTABLE: "1", NODE_OPTIONS: "" },
+      env: { NODE_COMPILE_CACHE: `/${compileCacheDir}`, NODE_COMPILE_CACHE_PORTABLE: "1", NODE_OPTIONS: "" },
     },
   );
   let bytes = 0;
