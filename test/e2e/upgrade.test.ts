@@ -12,6 +12,7 @@ import { loadBundle, writeVariant } from "./support/bundle-variants.ts";
 import { cachedImage } from "./support/cached-image.ts";
 import { makeForeignDisk, sha256File } from "./support/foreign-disk.ts";
 import { freePort, startVm, type Vm } from "./support/qemu-vm.ts";
+import { e2eReleaseKey } from "./support/release-key.ts";
 import { ctl, makeConfigDrive, makeVmConfig } from "./support/vm-config.ts";
 
 /**
@@ -33,21 +34,6 @@ function flip(b: Buffer, at: number): Buffer {
   return b;
 }
 
-function releaseKey(): { privateKey: string; publicKey: string } {
-  const dir = join(defaultCacheDir(), "e2e");
-  mkdirSync(dir, { recursive: true });
-  const priv = join(dir, "release.key");
-  if (!existsSync(priv)) {
-    const k = generateReleaseKey();
-    writeFileSync(priv, k.privateKey, { mode: 0o600 });
-    writeFileSync(join(dir, "release.pub"), k.publicKey);
-  }
-  return {
-    privateKey: readFileSync(priv, "utf8"),
-    publicKey: readFileSync(join(dir, "release.pub"), "utf8"),
-  };
-}
-
 describe("A/B upgrades under qemu", { timeout: 3_600_000 }, () => {
   let work: string;
   let disk: string;
@@ -60,7 +46,7 @@ describe("A/B upgrades under qemu", { timeout: 3_600_000 }, () => {
   let boots = 0;
   let foreignDisk: string;
   let foreignDiskHash: string;
-  const key = releaseKey();
+  const key = e2eReleaseKey();
 
   const startNode = () => {
     vm?.kill();

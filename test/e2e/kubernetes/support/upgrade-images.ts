@@ -1,24 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { defaultCacheDir } from "@basalt/basalt-imager";
-import { generateReleaseKey } from "@basalt/machinery";
 import { cachedImage } from "../../support/cached-image.ts";
-
-/** The release key the e2e tests sign bundles with (kept in the cache, like upgrade.test.ts's). */
-export function e2eReleaseKey(): { privateKey: string; publicKey: string } {
-  const dir = join(defaultCacheDir(), "e2e");
-  mkdirSync(dir, { recursive: true });
-  const priv = join(dir, "release.key");
-  if (!existsSync(priv)) {
-    const k = generateReleaseKey();
-    writeFileSync(priv, k.privateKey, { mode: 0o600 });
-    writeFileSync(join(dir, "release.pub"), k.publicKey);
-  }
-  return {
-    privateKey: readFileSync(priv, "utf8"),
-    publicKey: readFileSync(join(dir, "release.pub"), "utf8"),
-  };
-}
+import { e2eReleaseKey } from "../../support/release-key.ts";
 
 /**
  * Signed update bundles of the `kubernetes` image for a rolling upgrade: a good new version, and a
