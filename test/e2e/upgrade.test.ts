@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { defaultCacheDir } from "@basalt/basalt-imager";
 import { generateReleaseKey } from "@basalt/machinery";
 import { parse, stringify } from "yaml";
 import { serveFiles } from "./support/bundle-server.ts";

@@ -1,7 +1,6 @@
 import { authorize, fromConnectError, toConnectError } from "@basalt/api";
 import { BasaltError } from "@basalt/machinery";
 import { Code, ConnectError, type HandlerContext, type Interceptor } from "@connectrpc/connect";
-import type { Logger } from "pino";
 import type { ApiMetrics } from "../audit/api-metrics.ts";
 import { type AuditCall, auditCallKey } from "../audit/audit-call.ts";
 import { reasonText, strongestRole, targetOf } from "../audit/audit-record.ts";

@@ -17,7 +17,6 @@ import {
   writeBundle,
 } from "@basalt/machinery";
 import { createClient, createRouterTransport, type Interceptor } from "@connectrpc/connect";
-import pino from "pino";
 import { espDirectory } from "../adapters/linux/esp-dir.ts";
 import { slotBlockDevices } from "../adapters/linux/slot-block-devices.ts";
 import type { Peer } from "../api/peer.ts";
