@@ -4,7 +4,7 @@
  * side of an upgrade, the node-agent contract suite, in-memory Lease locks, ports and waits.
  */
 export { k8sBinDir, type NodeComponent, nodeComponentDirs, repoRoot, requiredBinaries } from "./bin-dir.ts";
-export type { Component } from "./component.ts";
+export { Component } from "./component.ts";
 export {
   ControlPlane,
   type ControlPlaneNetwork,
