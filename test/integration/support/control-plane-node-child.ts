@@ -91,6 +91,8 @@ const deps = {
     marker = t;
     writeFileSync(paths.bootstrapMarker, t);
   },
+  // The files were written above, before the services were defined.
+  pkiWritten: () => true,
   kube: () => {
     kube ??= new KubeClient(loadKubeconfig(join(paths.pkiDir, "admin.kubeconfig")));
     return kube;

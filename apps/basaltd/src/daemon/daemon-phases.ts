@@ -246,6 +246,7 @@ export function kubernetesPhase(ctx: DaemonContext, log: Logger): string[] {
   };
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
   const kube = adminKubeClient(controlPlanePaths);
+  let pkiWritten = false;
   if (controlPlaneNode)
     ctx.cluster = clusterControl({
       k8s,
@@ -254,6 +255,7 @@ export function kubernetesPhase(ctx: DaemonContext, log: Logger): string[] {
       healthWaitMs: 900_000,
       readMarker: () => readBootstrapMarker(controlPlanePaths),
       writeMarker: (text) => writeBootstrapMarker(controlPlanePaths, text),
+      pkiWritten: () => pkiWritten,
       kube,
       now: () => new Date(),
     });
@@ -277,6 +279,9 @@ export function kubernetesPhase(ctx: DaemonContext, log: Logger): string[] {
               files: () => controlPlaneFiles(k8s, ctx.config.node.name, controlPlanePaths, kubeNodePaths),
               bootstrapped: async () => (await readBootstrapMarker(controlPlanePaths)) !== undefined,
               kube,
+              pkiWritten: () => {
+                pkiWritten = true;
+              },
             },
           }
         : {}),

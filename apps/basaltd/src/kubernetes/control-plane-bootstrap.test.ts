@@ -33,8 +33,11 @@ test("bootstrap refusals: no kubernetes section, a worker, an already bootstrapp
 });
 
 /** A supervisor whose services turn healthy `healthyAfter` polls after they start; records the order. */
-function fakeDeps(options: { healthyAfter?: Record<string, number>; failRequests?: boolean } = {}) {
+function fakeDeps(
+  options: { healthyAfter?: Record<string, number>; failRequests?: boolean; pkiAfter?: number } = {},
+) {
   const log: string[] = [];
+  let pkiPolls = 0;
   const polls = new Map<string, number>();
   const started = new Set<string>();
   let marker: string | undefined;
@@ -77,6 +80,7 @@ function fakeDeps(options: { healthyAfter?: Record<string, number>; failRequests
       log.push("marker");
       marker = t;
     },
+    pkiWritten: () => ++pkiPolls > (options.pkiAfter ?? 0),
     kube: () => kube,
     now: () => new Date("2026-11-30T23:00:00Z"),
   };
@@ -120,6 +124,35 @@ test("bootstrap: an apiserver that never becomes ready fails with what the super
   assert.deepEqual(phases, ["etcd"]);
   assert.equal(marker(), undefined, "a failed bootstrap may run again");
   assert.ok(!log.some((l) => l.startsWith("POST")));
+});
+
+test("bootstrap right after boot waits for this boot's certificates before it starts etcd", async () => {
+  const { deps, log } = fakeDeps({ pkiAfter: 3 });
+  let clock = 0;
+  deps.sleep = async (ms) => {
+    clock += ms;
+  };
+  deps.pollMs = 1000;
+  deps.healthWaitMs = 60_000;
+  const realNow = Date.now;
+  Date.now = () => clock;
+  try {
+    const phases: string[] = [];
+    for await (const p of bootstrapCluster(deps)) phases.push(p.phase);
+    assert.deepEqual(phases.slice(0, 2), ["pki", "etcd"]);
+    assert.equal(log[0], "start etcd");
+  } finally {
+    Date.now = realNow;
+  }
+});
+
+test("bootstrap: certificates never written fail clearly, and nothing starts", async () => {
+  const { deps, log, marker } = fakeDeps({ pkiAfter: 1e9 });
+  await assert.rejects(async () => {
+    for await (const _ of bootstrapCluster(deps));
+  }, /certificates are not written after 0 s/);
+  assert.deepEqual(log, []);
+  assert.equal(marker(), undefined);
 });
 
 test("bootstrap: the apiserver refusing the join objects fails before the marker", async () => {

@@ -71,9 +71,30 @@ export interface BootstrapDeps extends ControlPlaneStartDeps {
   /** The bootstrap marker's content, undefined if there is none. */
   readMarker(): Promise<string | undefined>;
   writeMarker(text: string): Promise<void>;
+  /** Whether this boot's control-plane PKI is written (a Bootstrap right after boot may come first). */
+  pkiWritten(): boolean;
   /** A client with basaltd's admin identity on the apiserver (loopback). */
   kube(): Kube;
   now(): Date;
+}
+
+/**
+ * Waits until the node's control-plane-pki phase has written this boot's certificates: a Bootstrap
+ * sent as soon as the API answers would otherwise start etcd without its peer certificate, and etcd
+ * would exit and be restarted until the files appear.
+ */
+async function waitPkiWritten(deps: BootstrapDeps): Promise<number> {
+  const started = Date.now();
+  while (!deps.pkiWritten()) {
+    if (Date.now() - started >= deps.healthWaitMs)
+      throw new BasaltError(
+        "unavailable",
+        `the control plane's certificates are not written after ${Math.round(deps.healthWaitMs / 1000)} s`,
+        { hint: "basaltctl events shows the control-plane-pki phase and why it has not finished" },
+      );
+    await deps.sleep(deps.pollMs ?? 1000);
+  }
+  return Date.now() - started;
 }
 
 /**
@@ -90,6 +111,13 @@ export async function* bootstrapCluster(deps: BootstrapDeps): AsyncGenerator<Boo
     throw new BasaltError("failed_precondition", refusal, {
       hint: "basaltctl kubeconfig gives an admin access to the running cluster",
     });
+  const waitedMs = await waitPkiWritten(deps);
+  if (waitedMs > 0)
+    yield {
+      phase: "pki",
+      message: `waited ${(waitedMs / 1000).toFixed(1)} s for this boot's certificates`,
+      done: false,
+    };
   yield* startControlPlaneServices(deps, ["etcd", "kube-apiserver"]);
   const joined = await prepareNodeJoin(deps.kube(), deps.k8s.bootstrapToken, {
     description: "Basalt nodes join with this token (created by basaltctl bootstrap)",

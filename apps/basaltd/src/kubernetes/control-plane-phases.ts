@@ -13,6 +13,8 @@ export interface ControlPlaneNodeDeps {
   bootstrapped(): Promise<boolean>;
   /** A client with basaltd's admin identity on the apiserver (loopback); the same one each call. */
   kube(): Kube;
+  /** Told once this boot's PKI is on disk (Bootstrap must not start etcd before it). */
+  pkiWritten?(): void;
 }
 
 function cpOf(deps: KubeNodeDeps): ControlPlaneNodeDeps {
@@ -30,6 +32,7 @@ export const controlPlanePki: KubePhase = {
     await deps.host.mkdirp(deps.paths.kubeletCertDir);
     const files = await cp.files();
     for (const f of files) await deps.host.writeFile(f.path, f.text, f.mode);
+    cp.pkiWritten?.();
     return `${files.length} certificates, keys and kubeconfigs in ${cp.paths.pkiDir}`;
   },
 };

@@ -9,6 +9,11 @@ const repo = join(import.meta.dirname, "../../../..");
 const basaltctl = join(repo, "dist/basaltctl.mjs");
 const controllerBundle = join(repo, "dist/basalt-controller.mjs");
 /** What deploy/deployment.yaml runs the controller with. */
+/**
+ * A CRD and a dozen RBAC objects took 32 s on a single control-plane VM under TCG with the workers
+ * joining; 60 s was too short once in a busy run.
+ */
+const applyTimeoutMs = 300_000;
 const shippedNodeFlags = ["--max-semi-space-size=4", "--max-old-space-size=384"];
 
 export interface DeployedController {
@@ -52,21 +57,14 @@ export async function deployController(
   const dir = join(c.workDir, "controller");
   mkdirSync(dir, { recursive: true });
   const deploy = (f: string) => join(repo, "deploy", f);
-  await c.kubectl.run([
-    "apply",
-    "-f",
-    deploy("namespace.yaml"),
-    "-f",
-    deploy("crd.yaml"),
-    "-f",
-    deploy("rbac.yaml"),
-  ]);
-  await c.kubectl.run([
-    "wait",
-    "--for=condition=Established",
-    "crd/upgradeplans.basalt.dev",
-    "--timeout=60s",
-  ]);
+  await c.kubectl.run(
+    ["apply", "-f", deploy("namespace.yaml"), "-f", deploy("crd.yaml"), "-f", deploy("rbac.yaml")],
+    applyTimeoutMs,
+  );
+  await c.kubectl.run(
+    ["wait", "--for=condition=Established", "crd/upgradeplans.basalt.dev", "--timeout=300s"],
+    applyTimeoutMs,
+  );
 
   const clientConfig = join(dir, "controller.basaltconfig");
   await run(
@@ -93,7 +91,7 @@ export async function deployController(
   const secret = parseAllDocuments(readFileSync(deploy("node-api-secret.yaml"), "utf8"))[0]!.toJS();
   const b64 = (s: string) => Buffer.from(s).toString("base64");
   secret.data = { "ca.crt": b64(context.ca), "tls.crt": b64(context.cert), "tls.key": b64(context.key) };
-  await c.kubectl.run(["apply", "-f", "-"], 60_000, JSON.stringify(secret));
+  await c.kubectl.run(["apply", "-f", "-"], applyTimeoutMs, JSON.stringify(secret));
 
   // What the Secret volume would hold, read back from the cluster.
   const stored = await c.kubectl.json(["-n", "basalt-system", "get", "secret", "basalt-node-api"]);

@@ -29,7 +29,8 @@ export function run(argv: readonly string[], timeoutMs: number, input?: string):
 
 /** kubectl from the pinned Kubernetes build, with the lab's admin kubeconfig. */
 export function kubectlRunner(binDir: string, kubeconfig: string, prefix: readonly string[] = []) {
-  const kubectl = (args: readonly string[], timeoutMs = 60_000, input?: string): Promise<string> =>
+  // Under TCG one apiserver call can take seconds; a list with many objects, tens of seconds.
+  const kubectl = (args: readonly string[], timeoutMs = 120_000, input?: string): Promise<string> =>
     run([...prefix, join(binDir, "kubectl"), `--kubeconfig=${kubeconfig}`, ...args], timeoutMs, input);
   // biome-ignore lint/suspicious/noExplicitAny: Kubernetes JSON, checked field by field by the tests
   const json = async (args: readonly string[]): Promise<any> =>
