@@ -111,6 +111,43 @@ describe("Basalt image under qemu", { timeout: 1_800_000 }, () => {
     assert.match(vm.console(), /\[config\] from config drive BASALT-CONFIG/);
   });
 
+  test("the boot timeline: firmware, loader, kernel, initramfs, Node start-up, basaltd's phases, API ready, in order", () => {
+    const [t] = json(ctl(["timeline", "-o", "json", "-e", endpoint], env));
+    const steps: { name: string; startMs: number; durationMs: number }[] = t!.value.bootTimeline;
+    console.log(`  timeline: ${steps.map((s) => `${s.name} ${s.startMs}+${s.durationMs}`).join(", ")}`);
+    const names = steps.map((s) => s.name);
+    for (const n of [
+      "firmware",
+      "loader",
+      "kernel",
+      "initramfs",
+      "node start-up",
+      "boot/mounts",
+      "api",
+      "api ready",
+    ])
+      assert.ok(names.includes(n), `step ${n} in ${names.join(", ")}`);
+    const at = (n: string) => steps.find((s) => s.name === n)!;
+    assert.ok(
+      at("firmware").startMs < 0 && at("loader").startMs < 0,
+      "firmware and loader before the kernel",
+    );
+    assert.equal(at("kernel").startMs, 0);
+    // Each early step ends where the next begins (within the 10 ms of /proc/uptime and stat).
+    const gap = (a: string, b: string) => Math.abs(at(a).startMs + at(a).durationMs - at(b).startMs);
+    assert.ok(gap("kernel", "initramfs") <= 20, "kernel → initramfs");
+    assert.ok(gap("initramfs", "node start-up") <= 50, "initramfs → basaltd");
+    assert.ok(at("api ready").startMs > at("node start-up").startMs, "the API after Node's start-up");
+    for (let i = 1; i < steps.length; i++)
+      assert.ok(steps[i]!.startMs >= steps[i - 1]!.startMs, "in start order");
+    // The console said the same: the API was ready within the boot the timeline describes.
+    const switched = /switching to basaltd at uptime ([\d.]+) s/.exec(vm!.console());
+    assert.ok(switched, "the initramfs said when it switched");
+    assert.ok(
+      Math.abs(Number(switched[1]) * 1000 - (at("initramfs").startMs + at("initramfs").durationMs)) <= 20,
+    );
+  });
+
   test("/ is read-only erofs on the dm-verity device; /var is STATE", () => {
     const [m] = json(ctl(["mounts", "-o", "json", "-e", endpoint], env));
     const mounts: MountJson[] = m!.value.mounts;

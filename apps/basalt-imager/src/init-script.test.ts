@@ -26,6 +26,6 @@ test("the init script hands PID 1 the environment it is given, after PATH and HO
   });
   assert.match(
     s,
-    /exec \/bin\/env -i PATH=\/usr\/bin:\/usr\/sbin HOME=\/ NODE_COMPILE_CACHE=\/usr\/lib\/basalt\/compile-cache NODE_COMPILE_CACHE_PORTABLE=1 \/bin\/switch_root \/newroot \/usr\/bin\/node/,
+    /exec \/bin\/env -i PATH=\/usr\/bin:\/usr\/sbin HOME=\/ BASALT_INITRAMFS_UPTIMES=\$STARTED,\$SWITCHED NODE_COMPILE_CACHE=\/usr\/lib\/basalt\/compile-cache NODE_COMPILE_CACHE_PORTABLE=1 \/bin\/switch_root \/newroot \/usr\/bin\/node/,
   );
 });

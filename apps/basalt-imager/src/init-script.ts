@@ -25,7 +25,8 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 say() { echo "basalt-initramfs: $*"; }
 fatal() { say "FATAL: $*"; say "rebooting in ${o.fatalDelaySeconds} s"; sleep ${o.fatalDelaySeconds}; reboot -f; }
-say "uptime $(cut -d' ' -f1 /proc/uptime) s"
+STARTED=$(cut -d' ' -f1 /proc/uptime)
+say "uptime $STARTED s"
 for m in $(cat /etc/modules); do insmod "/lib/modules/$m" || say "insmod $m failed"; done
 SLOT= ROOT= HASH= SALT= BLOCKS=
 for arg in $(cat /proc/cmdline); do
@@ -64,8 +65,12 @@ dmsetup mknodes basalt-root
 mount -t erofs -o ro /dev/mapper/basalt-root /newroot ||
   fatal "the root of slot $SLOT failed verification (dm-verity) and was not mounted"
 for d in dev proc sys; do mount --move "/$d" "/newroot/$d"; done
-say "switching to basaltd at uptime $(cut -d' ' -f1 /newroot/proc/uptime) s"
-exec /bin/env -i PATH=/usr/bin:/usr/sbin HOME=/${Object.entries(o.env ?? {})
+SWITCHED=$(cut -d' ' -f1 /newroot/proc/uptime)
+say "switching to basaltd at uptime $SWITCHED s"
+# basaltd shows these in its boot timeline (basaltctl timeline).
+exec /bin/env -i PATH=/usr/bin:/usr/sbin HOME=/ BASALT_INITRAMFS_UPTIMES=$STARTED,$SWITCHED${Object.entries(
+    o.env ?? {},
+  )
     .map(([k, v]) => ` ${k}=${v}`)
     .join("")} /bin/switch_root /newroot ${o.init.join(" ")}
 `;

@@ -1,6 +1,7 @@
 import type { MachineConfig } from "@basalt/machinery";
 import type { CallLimits } from "./api/interceptors.ts";
 import type { AuditTrail } from "./audit/audit-trail.ts";
+import type { BootTimeline } from "./boot-timeline/boot-timeline.ts";
 import type { ConfigManager } from "./config/config-manager.ts";
 import type { EventBus } from "./events/event-bus.ts";
 import type { Host } from "./host.ts";
@@ -27,6 +28,8 @@ export interface DaemonContext {
   configs?: ConfigManager;
   /** Bootstrap and admin kubeconfigs; only on a control-plane node, once its Kubernetes phases began. */
   cluster?: ClusterControl;
+  /** This boot's steps and their times (NodeStatus.boot_timeline). */
+  timeline?: BootTimeline;
   /** Asks the daemon to stop its services and power the machine down or restart it. */
   power(action: "reboot" | "poweroff"): Promise<void>;
 }

@@ -1,7 +1,9 @@
 import type { Http2SecureServer } from "node:http2";
 import { parseArgs } from "node:util";
 import { basaltVersion, toBasaltError } from "@basalt/machinery";
+import { bootClock, earlyBootTimes } from "./adapters/linux/boot-clock-linux.ts";
 import { fatalReboot } from "./adapters/linux/init-power.ts";
+import { BootTimeline, earlyBootSteps } from "./boot-timeline/boot-timeline.ts";
 import {
   apiPhase,
   bootGuardPhase,
@@ -15,6 +17,10 @@ import {
   securityPhase,
   supervisorPhase,
 } from "./daemon/daemon-phases.ts";
+
+// First: when Node had loaded the bundle and began to run it (the boot timeline's "node start-up").
+const bootNow = bootClock();
+const mainMs = bootNow();
 
 const usage = "usage: basaltd --config FILE | basaltd --init (as PID 1 of a Basalt node)";
 
@@ -38,16 +44,23 @@ async function main(argv: string[]): Promise<void> {
   });
   if (values.help) return void console.log(usage);
   if (values.version) return void console.log(basaltVersion);
-  const { config, source } = await configPhase(initMode, values.config, usage);
+  const timeline = new BootTimeline(bootNow);
+  const { config, source } = await configPhase(initMode, values.config, usage, timeline);
+  // After configPhase: in init mode it mounted efivarfs, where the loader left its times.
+  for (const step of earlyBootSteps(earlyBootTimes(mainMs), initMode))
+    timeline.record(step.name, step.startMs, step.startMs + step.durationMs);
   const events = eventsPhase();
   const { host, log } = hostPhase(config, initMode, events);
-  const security = await securityPhase(config, log, initMode);
+  const security = await timeline.step("security", () => securityPhase(config, log, initMode));
   const supervisor = supervisorPhase(config, host, events);
-  const daemon = contextPhase(config, { host, events, supervisor, log, initMode, security });
+  const daemon = contextPhase(config, { host, events, supervisor, log, initMode, security, timeline });
   // Ready before the API listens, so the first caller finds ConfigService working.
   let server: Http2SecureServer | undefined;
-  await configManagerPhase(daemon.ctx, { log, initMode, source, security, server: () => server });
-  server = await apiPhase(daemon.ctx, log, source, security);
+  await timeline.step("config manager", () =>
+    configManagerPhase(daemon.ctx, { log, initMode, source, security, server: () => server }),
+  );
+  server = await timeline.step("api", () => apiPhase(daemon.ctx, log, source, security));
+  timeline.mark("api ready");
   daemon.setServer(server);
   const gates = kubernetesPhase(daemon.ctx, log);
   bootGuardPhase(daemon.ctx, log, gates);

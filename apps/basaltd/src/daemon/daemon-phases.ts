@@ -28,6 +28,7 @@ import { raiseNoFileLimit } from "../adapters/linux/rlimit.ts";
 import { linuxUpdateSystem } from "../adapters/linux/update-system-linux.ts";
 import { type ApiSecurity, createApiSecurity } from "../api/api-security.ts";
 import { startApiServer } from "../api/server.ts";
+import type { BootTimeline } from "../boot-timeline/boot-timeline.ts";
 import { ConfigManager } from "../config/config-manager.ts";
 import { applyLive } from "../config/live-apply.ts";
 import { checkTlsMaterial } from "../config/tls-material.ts";
@@ -64,12 +65,18 @@ export async function configPhase(
   initMode: boolean,
   configPath: string | undefined,
   usage: string,
+  timeline?: BootTimeline,
 ): Promise<{ config: MachineConfig; source: string }> {
   if (initMode) {
     const onFatal = (err: unknown) => void fatalReboot(toBasaltError(err).stack ?? String(err));
     process.on("uncaughtException", onFatal);
     process.on("unhandledRejection", onFatal);
-    const boot = await runBoot(linuxInitHost());
+    // runBoot measures on the performance clock; the timeline counts from the kernel's start.
+    const record = (name: string, start: number, end: number) => {
+      const toBoot = (timeline?.now() ?? 0) - performance.now();
+      timeline?.record(`boot/${name}`, start + toBoot, end + toBoot);
+    };
+    const boot = await runBoot(linuxInitHost(), undefined, record);
     return { config: { ...boot.config, node: { ...boot.config.node, mode: "init" } }, source: boot.source };
   }
   if (!configPath) throw new BasaltError("invalid_argument", "no machine config given", { hint: usage });
@@ -159,6 +166,7 @@ export function contextPhase(
     log: Logger;
     initMode: boolean;
     security: ApiSecurity;
+    timeline?: BootTimeline;
   },
 ): { ctx: DaemonContext; setServer(server: Http2SecureServer): void; stop(why: string): Promise<void> } {
   const { host, events, supervisor, log } = parts;
@@ -180,6 +188,7 @@ export function contextPhase(
     supervisor,
     audit: parts.security.audit,
     limits: parts.security.limits,
+    ...(parts.timeline ? { timeline: parts.timeline } : {}),
     async power(action) {
       await stop(action);
       await (action === "reboot" ? host.reboot() : host.powerOff()).catch((err: Error) =>
@@ -272,6 +281,7 @@ export function kubernetesPhase(ctx: DaemonContext, log: Logger): string[] {
       images: pinnedImageImporter(kubeNodePaths.containerdSocket, ctx.config.containers.snapshotter),
       joinCheck: checkBootstrapToken,
       report,
+      ...(ctx.timeline ? { timeline: ctx.timeline } : {}),
       ...(controlPlaneNode
         ? {
             controlPlane: {

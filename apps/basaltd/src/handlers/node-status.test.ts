@@ -53,6 +53,7 @@ test("agent mode: boot ID, the OS's version, no slot, a pending reboot, healthy"
     rebootRequired: true,
     kubeletVersion: "",
     mode: "agent",
+    bootTimeline: [],
   });
 });
 

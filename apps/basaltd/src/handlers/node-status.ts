@@ -77,6 +77,7 @@ export async function readNodeStatus(ctx: DaemonContext): Promise<NodeStatusFiel
     healthy: healthReasons.length === 0,
     healthReasons,
     rebootRequired,
+    bootTimeline: ctx.timeline?.steps() ?? [],
     // basaltd does not run the kubelet yet; once it does, this is its version.
     kubeletVersion: "",
     mode: ctx.config.node.mode,

@@ -9,10 +9,20 @@ import {
 } from "./boot-phases.ts";
 import type { InitHost } from "./init-host.ts";
 
-async function runPhase(host: InitHost, phase: BootPhase, state: BootState): Promise<void> {
+/** Where each boot phase's span goes (basaltd's boot timeline), if anywhere. */
+export type BootPhaseRecorder = (name: string, startMs: number, endMs: number) => void;
+
+async function runPhase(
+  host: InitHost,
+  phase: BootPhase,
+  state: BootState,
+  record?: BootPhaseRecorder,
+): Promise<void> {
   const started = performance.now();
   const summary = await phase.run(host, state);
-  host.console(`basaltd: [${phase.name}] ${summary} (${Math.round(performance.now() - started)} ms)`);
+  const ended = performance.now();
+  record?.(phase.name, started, ended);
+  host.console(`basaltd: [${phase.name}] ${summary} (${Math.round(ended - started)} ms)`);
 }
 
 /**
@@ -23,13 +33,14 @@ async function runPhase(host: InitHost, phase: BootPhase, state: BootState): Pro
 export async function runBoot(
   host: InitHost,
   retryMs = 10_000,
+  record?: BootPhaseRecorder,
 ): Promise<{ config: MachineConfig; source: string }> {
   const state: BootState = {};
-  for (const phase of earlyPhases) await runPhase(host, phase, state);
+  for (const phase of earlyPhases) await runPhase(host, phase, state, record);
   for (let attempt = 0; !state.config; attempt++) {
     if (attempt > 0) await host.sleep(retryMs);
     try {
-      await runPhase(host, findMachineConfig, state);
+      await runPhase(host, findMachineConfig, state, record);
     } catch (err) {
       host.console(`basaltd: machine config rejected: ${toBasaltError(err).describe()}`);
     }
@@ -38,6 +49,6 @@ export async function runBoot(
         `basaltd: no usable machine config: attach a disk labelled ${configDriveLabel} holding config.yaml; looking again in ${retryMs / 1000} s`,
       );
   }
-  for (const phase of configuredPhases) await runPhase(host, phase, state);
+  for (const phase of configuredPhases) await runPhase(host, phase, state, record);
   return { config: state.config, source: state.configSource ?? "" };
 }

@@ -1,4 +1,5 @@
 import type { KubernetesConfig } from "@basalt/machinery";
+import type { BootTimeline } from "../boot-timeline/boot-timeline.ts";
 import {
   type ControlPlaneNodeDeps,
   controlPlane,
@@ -30,6 +31,8 @@ export interface KubeNodeDeps {
   controlPlane?: ControlPlaneNodeDeps;
   /** How long each control-plane service may take to be healthy, and the Node to appear (ms). */
   controlPlaneWaitMs?: number;
+  /** Where each phase that ended well goes as a step (from its first try to its success). */
+  timeline?: Pick<BootTimeline, "now" | "record">;
 }
 
 /**
@@ -238,11 +241,14 @@ export async function runKubePhases(
 ): Promise<{ phase: string; ok: boolean; summary: string }[]> {
   const results: { phase: string; ok: boolean; summary: string }[] = [];
   for (const phase of phases) {
+    const firstTry = deps.timeline?.now();
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       try {
         const summary = await phase.run(deps);
         deps.report(phase.name, `${summary} (${Math.round(performance.now() - started)} ms)`);
+        if (deps.timeline && firstTry !== undefined)
+          deps.timeline.record(`kubernetes/${phase.name}`, firstTry, deps.timeline.now());
         results.push({ phase: phase.name, ok: true, summary });
         break;
       } catch (err) {

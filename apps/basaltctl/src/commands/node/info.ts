@@ -55,6 +55,20 @@ export const infoCommands: Command[] = [
     ],
   }),
   nodeCommand({
+    path: ["timeline"],
+    summary:
+      "where this boot's time went: firmware, loader, kernel, initramfs, Node start-up, basaltd's phases, Kubernetes",
+    service: NodeService,
+    method: "nodeStatus",
+    output: NodeStatusResponseSchema,
+    rows: (v) =>
+      v.bootTimeline.map((s) => ({
+        STEP: s.name,
+        START: `${(s.startMs / 1000).toFixed(3)} s`,
+        DURATION: `${s.durationMs} ms`,
+      })),
+  }),
+  nodeCommand({
     path: ["hostname"],
     summary: "the node's hostname",
     service: NodeService,

@@ -9,7 +9,7 @@ import { espDirectory } from "./esp-dir.ts";
 import { slotBlockDevices } from "./slot-block-devices.ts";
 
 /** systemd-boot's vendor GUID for its EFI variables (Boot Loader Interface). */
-const loaderGuid = "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f";
+export const loaderGuid = "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f";
 
 /** An EFI variable's value as a string: 4 attribute bytes, then UTF-16LE ending in NUL. */
 export function decodeEfiString(raw: Buffer): string {
