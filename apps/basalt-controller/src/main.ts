@@ -21,7 +21,7 @@ const usage = `basalt-controller [flags]
   --identity ID            leader-election identity (default hostname-pid)
   --namespace NS           the Lease's namespace (default $POD_NAMESPACE or basalt-system)
   --lease-name NAME        (default basalt-controller)
-  --lease-duration S       (default 15)   --renew-deadline S (default 10)   --retry-period S (default 2)
+  --lease-duration S       (default 60)   --renew-deadline S (default 40)   --retry-period S (default 8)
   --metrics-port N         /metrics, /healthz, /readyz (default 8080; 0: off)
   --agent basalt|simulated the node agent (simulated: kwok nodes only)
   --node-api-tls DIR       ca.crt, tls.crt, tls.key for the node API (default /etc/basalt/node-api)
@@ -93,9 +93,12 @@ async function main(args: string[]): Promise<void> {
       kube,
       { namespace, name: values["lease-name"] ?? "basalt-controller", identity },
       {
-        leaseDurationSeconds: number(values["lease-duration"], 15, "lease-duration"),
-        renewDeadlineSeconds: number(values["renew-deadline"], 10, "renew-deadline"),
-        retryPeriodSeconds: number(values["retry-period"], 2, "retry-period"),
+        // 4× Kubernetes' 15/10/2 s: against a slow apiserver (one control plane under qemu TCG) the
+        // controller missed 10 s renewals and, losing the Lease, aborted its node calls in flight. An
+        // OS rollout takes minutes per node; a standby taking over within 60 s costs nothing.
+        leaseDurationSeconds: number(values["lease-duration"], 60, "lease-duration"),
+        renewDeadlineSeconds: number(values["renew-deadline"], 40, "renew-deadline"),
+        retryPeriodSeconds: number(values["retry-period"], 8, "retry-period"),
       },
       log,
     ),

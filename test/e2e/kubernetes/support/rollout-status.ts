@@ -44,7 +44,8 @@ export function statusSampler(kubeconfig: string, plan: string) {
   const loop = (async () => {
     while (!stopped) {
       await once();
-      await new Promise((r) => setTimeout(r, 3000));
+      // Each sample is a basaltctl process on the host, whose two cores the VMs share.
+      await new Promise((r) => setTimeout(r, 5000));
     }
   })();
   return {
