@@ -103,7 +103,8 @@ async function boot(
     vars: o.vars,
     freshVars: o.fresh,
     configDrive: o.configDrive,
-    nic: { kind: "user", hostPort: o.port, guestPort: o.guestPort },
+    // restrict: a general-purpose Debian reaches out by itself (NTP, apt timers); nothing may leave.
+    nic: { kind: "user", hostPort: o.port, guestPort: o.guestPort, restrict: true },
     consoleLog: join(work, `${name}.log`),
   });
   const lines = stampLines(started, vm.process.stdout, vm.process.stderr);

@@ -43,3 +43,12 @@ test("a user-network VM forwards one host port; defaults 1536 MiB and one vCPU",
   assert.match(s, /-no-reboot/);
   assert.doesNotMatch(s, /config\.img/);
 });
+
+test("a restricted user network keeps the forward and adds restrict=on (the guest reaches nothing else)", () => {
+  const s = qemuArgs({
+    ...base,
+    disk: { path: "/w/disk.raw", format: "raw" },
+    nic: { kind: "user", hostPort: 40002, guestPort: 22, restrict: true },
+  }).join(" ");
+  assert.match(s, /-nic user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127\.0\.0\.1:40002-:22/);
+});

@@ -9,7 +9,14 @@ export const ovmfVars = "/usr/share/OVMF/OVMF_VARS.fd";
 
 /** How the VM is networked: qemu's user network with one forwarded host port, or a tap in a namespace. */
 export type VmNic =
-  | { kind: "user"; hostPort: number; guestPort: number; hostAddress?: string }
+  | {
+      kind: "user";
+      hostPort: number;
+      guestPort: number;
+      hostAddress?: string;
+      /** Nothing but the forward: no NAT from the guest to the host's networks (qemu's restrict=on). */
+      restrict?: boolean;
+    }
   | { kind: "tap"; ifname: string; mac: string };
 
 export interface QemuSpec {
@@ -46,7 +53,7 @@ export function qemuArgs(spec: QemuSpec): string[] {
     spec.nic.kind === "user"
       ? [
           "-nic",
-          `user,model=virtio-net-pci,hostfwd=tcp:${spec.nic.hostAddress ?? "127.0.0.1"}:${spec.nic.hostPort}-:${spec.nic.guestPort}`,
+          `user,model=virtio-net-pci${spec.nic.restrict ? ",restrict=on" : ""},hostfwd=tcp:${spec.nic.hostAddress ?? "127.0.0.1"}:${spec.nic.hostPort}-:${spec.nic.guestPort}`,
         ]
       : [
           "-netdev",
