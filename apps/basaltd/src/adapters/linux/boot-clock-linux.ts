@@ -10,14 +10,27 @@ const clockTicksPerSecond = 100;
  * monotonic performance clock from there. Read at basaltd's first line, before anything is served.
  */
 export function bootClock(): () => number {
-  const uptimeMs = Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]) * 1000;
-  const offset = uptimeMs - performance.now();
+  const offset = uptimeMs() - performance.now();
   return () => performance.now() + offset;
+}
+
+/** Uptime in ms; the process's own age where there is no /proc (the imager's chroot runs `--version`). */
+function uptimeMs(): number {
+  try {
+    return Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]) * 1000;
+  } catch {
+    return performance.now();
+  }
 }
 
 /** When this process was exec'd, ms since the kernel started (field 22 of /proc/self/stat). */
 export function processExecMs(): number {
-  const stat = readFileSync("/proc/self/stat", "utf8");
+  let stat: string;
+  try {
+    stat = readFileSync("/proc/self/stat", "utf8");
+  } catch {
+    return 0;
+  }
   // The command name (field 2) may hold spaces and parentheses: count fields after its last ")".
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[19]) / clockTicksPerSecond) * 1000;
