@@ -136,7 +136,8 @@ describe("Basalt image under qemu", { timeout: 1_800_000 }, () => {
     // Each early step ends where the next begins (within the 10 ms of /proc/uptime and stat).
     const gap = (a: string, b: string) => Math.abs(at(a).startMs + at(a).durationMs - at(b).startMs);
     assert.ok(gap("kernel", "initramfs") <= 20, "kernel → initramfs");
-    assert.ok(gap("initramfs", "node start-up") <= 50, "initramfs → basaltd");
+    assert.ok(gap("initramfs", "node start-up") === 0, "Node starts where the initramfs switched");
+    assert.ok(at("node start-up").durationMs > 0, "loading basaltd takes time");
     assert.ok(at("api ready").startMs > at("node start-up").startMs, "the API after Node's start-up");
     for (let i = 1; i < steps.length; i++)
       assert.ok(steps[i]!.startMs >= steps[i - 1]!.startMs, "in start order");

@@ -19,7 +19,7 @@ export interface EarlyBootTimes {
   /** Uptime (s) when the initramfs's /init started, and when it switched to basaltd. */
   initramfsStartS?: number;
   initramfsSwitchS?: number;
-  /** Uptime (ms) when this process was exec'd (/proc/self/stat starttime). */
+  /** Uptime (ms) when this process was created (/proc/self/stat starttime): for PID 1, the kernel's hand-over. */
   execMs: number;
   /** Uptime (ms) when basaltd's main module began to run (Node had loaded the bundle). */
   mainMs: number;
@@ -52,7 +52,9 @@ export function earlyBootSteps(t: EarlyBootTimes, initMode = true): BootStep[] {
   const initramfsEnd = t.initramfsSwitchS === undefined ? undefined : t.initramfsSwitchS * 1000;
   add("kernel", 0, initramfsStart ?? t.execMs);
   if (initramfsStart !== undefined) add("initramfs", initramfsStart, initramfsEnd ?? t.execMs);
-  add("node start-up", t.execMs, t.mainMs);
+  // PID 1's /proc start time is when the kernel created it (for the initramfs), not when it exec'd
+  // Node: after an initramfs, Node starts where the initramfs switched.
+  add("node start-up", initramfsEnd ?? t.execMs, t.mainMs);
   return steps;
 }
 
