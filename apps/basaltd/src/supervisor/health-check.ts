@@ -7,18 +7,34 @@ export interface HealthResult {
   message: string;
 }
 
+/**
+ * How long a probe may take. HTTPS probes are the control plane's /readyz and /healthz: a new TLS
+ * handshake each, answered by a busy apiserver; on a one-vCPU TCG node /readyz took over 5 s while
+ * the apiserver was serving, and a 2 s limit kept it "unhealthy" past Bootstrap's 15 minutes.
+ * 15 s as kubeadm gives the apiserver's probes.
+ */
+export const probeTimeoutMs = { connect: 2000, http: 2000, https: 15_000 };
+
 /** Probes a service's health as its config says: a unix socket or TCP port accepts, or HTTP answers 2xx. */
-export async function checkHealth(health: ServiceHealth, timeoutMs = 2000): Promise<HealthResult> {
+export async function checkHealth(health: ServiceHealth, timeoutMs?: number): Promise<HealthResult> {
   if ("unixSocket" in health)
-    return probeConnect({ path: health.unixSocket }, `unix socket ${health.unixSocket}`, timeoutMs);
+    return probeConnect(
+      { path: health.unixSocket },
+      `unix socket ${health.unixSocket}`,
+      timeoutMs ?? probeTimeoutMs.connect,
+    );
   if ("tcp" in health) {
     const i = health.tcp.lastIndexOf(":");
     const host = health.tcp.slice(0, i).replace(/^\[|\]$/g, "");
-    return probeConnect({ host, port: Number(health.tcp.slice(i + 1)) }, `tcp ${health.tcp}`, timeoutMs);
+    return probeConnect(
+      { host, port: Number(health.tcp.slice(i + 1)) },
+      `tcp ${health.tcp}`,
+      timeoutMs ?? probeTimeoutMs.connect,
+    );
   }
-  if ("https" in health) return probeHttps(health.https, timeoutMs);
+  if ("https" in health) return probeHttps(health.https, timeoutMs ?? probeTimeoutMs.https);
   try {
-    const res = await fetch(health.http, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(health.http, { signal: AbortSignal.timeout(timeoutMs ?? probeTimeoutMs.http) });
     await res.body?.cancel();
     return res.ok
       ? { healthy: true, message: `${health.http} answered ${res.status}` }
