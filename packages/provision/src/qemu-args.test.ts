@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { qemuArgs } from "./qemu-args.ts";
+import { qemuCommand } from "./qemu-vm.ts";
 
 const base = { disk: { path: "/w/a/disk.qcow2", format: "qcow2" as const }, vars: "/w/a/vars.fd" };
 
@@ -51,4 +52,14 @@ test("a restricted user network keeps the forward and adds restrict=on (the gues
     nic: { kind: "user", hostPort: 40002, guestPort: 22, restrict: true },
   }).join(" ");
   assert.match(s, /-nic user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127\.0\.0\.1:40002-:22/);
+});
+
+test("a VM's command: its exec prefix, then `nice -n N` only when asked, then qemu", () => {
+  const o = { ...base, nic: { kind: "tap" as const, ifname: "tap1", mac: "52:54:00:ba:00:01" } };
+  const exec = ["ip", "netns", "exec", "basalt-x"];
+  const niced = qemuCommand({ ...o, exec, nice: 10 });
+  assert.deepEqual(niced.slice(0, 8), [...exec, "nice", "-n", "10", "qemu-system-x86_64"]);
+  assert.deepEqual(niced.slice(8), qemuArgs(o));
+  assert.deepEqual(qemuCommand({ ...o, exec, nice: 0 }).slice(0, 5), [...exec, "qemu-system-x86_64"]);
+  assert.equal(qemuCommand(o)[0], "qemu-system-x86_64");
 });

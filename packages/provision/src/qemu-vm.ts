@@ -28,15 +28,24 @@ export interface StartQemuOptions extends QemuSpec {
   consoleLog: string;
   /** Prefix that runs qemu elsewhere, e.g. `ip netns exec NS`; default none. */
   exec?: Argv;
+  /** Host niceness of qemu (`nice -n`, 0–19); default 0. */
+  nice?: number;
   /** qemu binary; default qemu-system-x86_64. */
   qemu?: string;
   /** Start from a fresh copy of OVMF_VARS (default true); false keeps `vars` as it is. */
   freshVars?: boolean;
 }
 
+/** The whole command that runs the VM: the exec prefix, `nice` when asked, qemu and its arguments. */
+export function qemuCommand(o: Omit<StartQemuOptions, "consoleLog" | "freshVars">): string[] {
+  // `nice` execs qemu in place, so the owner's death signal still reaches qemu itself.
+  const nice = o.nice ? ["nice", "-n", String(o.nice)] : [];
+  return [...(o.exec ?? []), ...nice, o.qemu ?? "qemu-system-x86_64", ...qemuArgs(o)];
+}
+
 export function startQemu(o: StartQemuOptions): Vm {
   if (o.freshVars !== false) copyFileSync(ovmfVars, o.vars);
-  const argv = [...(o.exec ?? []), o.qemu ?? "qemu-system-x86_64", ...qemuArgs(o)];
+  const argv = qemuCommand(o);
   const child = spawnOwned(argv, { stdio: ["ignore", "pipe", "pipe"] });
   const log = createWriteStream(o.consoleLog);
   let text = "";

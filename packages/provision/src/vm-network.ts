@@ -28,6 +28,8 @@ export interface VmSpec {
   memoryMiB?: number;
   /** vCPUs; default 1. */
   cpus?: number;
+  /** Host niceness of its qemu (0–19; default 0): higher yields the host's cores to the others. */
+  nice?: number;
   labels?: Record<string, string>;
   /**
    * Edits the generated machine config before it goes on the config drive (add services, a
@@ -184,6 +186,7 @@ export class VmNetwork implements AsyncDisposable {
             nic: { kind: "tap", ifname: vm.tap, mac: vm.mac },
             memoryMiB: vm.memoryMiB,
             cpus: this.#specs.find((s) => s.name === vm.name)?.cpus,
+            nice: this.#specs.find((s) => s.name === vm.name)?.nice,
             consoleLog: vm.consoleLog,
           });
           await this.waitForApi(vm.name, timeoutMs);

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { clusterPhases, controlPlaneMemoryMiB, defaultClustersDir, planCluster } from "./cluster-plan.ts";
+import {
+  clusterPhases,
+  controlPlaneMemoryMiB,
+  defaultClustersDir,
+  planCluster,
+  workerNice,
+} from "./cluster-plan.ts";
 import { formatEvent, parseProgress } from "./cluster-progress.ts";
 import { type ClusterState, parseClusterState, renderClusterState } from "./cluster-state.ts";
 
@@ -20,6 +26,16 @@ test("a plan has one control plane with at least 2.5 GiB and the workers asked f
   assert.notEqual(planCluster({ name: "other", workers: 0 }).namespaceId, plan.namespaceId);
   assert.deepEqual(plan.phases, clusterPhases);
   assert.deepEqual(clusterPhases.slice(3, 7), ["boot", "bootstrap", "kubeconfig", "nodes-ready"]);
+});
+
+test("the control plane runs at the host's normal priority and every worker yields to it", () => {
+  const plan = planCluster({ name: "demo", workers: 3 });
+  assert.equal(plan.nodes[0]!.nice, 0);
+  assert.ok(workerNice >= 5 && workerNice <= 19);
+  assert.deepEqual(
+    plan.nodes.slice(1).map((n) => n.nice),
+    [workerNice, workerNice, workerNice],
+  );
 });
 
 test("bad names and worker counts are refused with what to do", () => {

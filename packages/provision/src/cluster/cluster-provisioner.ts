@@ -141,6 +141,7 @@ export async function provisionCluster(
         name: n.name,
         memoryMiB: n.memoryMiB,
         cpus: n.cpus,
+        nice: n.nice,
         labels: { role: n.role },
         configure: (generated, ctx) =>
           o.configure(n, generated, { ...ctx, controlPlaneIp: ctx.plan.vms[0]!.ip }),
