@@ -6,6 +6,7 @@ import type { ConfigManager } from "./config/config-manager.ts";
 import type { EventBus } from "./events/event-bus.ts";
 import type { Host } from "./host.ts";
 import type { ClusterControl } from "./kubernetes/cluster-control.ts";
+import type { KubeletVersion } from "./kubernetes/kubelet-version.ts";
 import type { Supervisor } from "./supervisor/supervisor.ts";
 import type { UpdateSystem } from "./update/update-system.ts";
 
@@ -28,6 +29,8 @@ export interface DaemonContext {
   configs?: ConfigManager;
   /** Bootstrap and admin kubeconfigs; only on a control-plane node, once its Kubernetes phases began. */
   cluster?: ClusterControl;
+  /** The kubelet's version; only on a node with a `kubernetes:` section. */
+  kubelet?: KubeletVersion;
   /** This boot's steps and their times (NodeStatus.boot_timeline). */
   timeline?: BootTimeline;
   /** Asks the daemon to stop its services and power the machine down or restart it. */

@@ -67,6 +67,41 @@ test("the Node tarball is checked against the pinned integrity on every use, cac
   }
 });
 
+test("a failed `npm pack` is tried again, and after the last try its error is the build's", async () => {
+  const s = setup("a genuine tarball");
+  const pinned = { ...profile, node: { ...profile.node } };
+  let runs = 0;
+  const flaky = (failures: number) =>
+    ({
+      run: async (...args: Parameters<BuildContext["exec"]["run"]>) => {
+        runs++;
+        if (runs <= failures)
+          throw new Error(`npm pack exited 1:\nnpm error network ETIMEDOUT (try ${runs})`);
+        return s.exec.run(...args);
+      },
+    }) as BuildContext["exec"];
+  try {
+    mkdirSync(join(s.cacheDir, "npm"), { recursive: true });
+    writeFileSync(s.file, "a genuine tarball");
+    pinned.node.integrity = await sriOf(s.file);
+    rmSync(s.file);
+    assert.equal(
+      await nodeTarball({ profile: pinned, cacheDir: s.cacheDir, exec: flaky(2) }, [1, 1]),
+      s.file,
+    );
+    assert.equal(runs, 3);
+    rmSync(s.file);
+    runs = 0;
+    await assert.rejects(
+      nodeTarball({ profile: pinned, cacheDir: s.cacheDir, exec: flaky(3) }, [1, 1]),
+      /ETIMEDOUT \(try 3\)/,
+    );
+    assert.equal(runs, 3);
+  } finally {
+    rmSync(s.cacheDir, { recursive: true, force: true });
+  }
+});
+
 test("a profile without a Node integrity pin is refused", () => {
   const text = readFileSync(new URL("../../profiles/base.yaml", import.meta.url), "utf8").replace(
     /^ {2}integrity: .*\n/m,

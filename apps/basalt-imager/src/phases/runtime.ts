@@ -13,6 +13,7 @@ import {
   statSync,
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { BasaltError } from "@basalt/machinery";
 import { type BuildContext, need, type Phase } from "../build-context.ts";
 
@@ -88,17 +89,33 @@ export async function sriOf(path: string): Promise<string> {
  * registry answer that changed, is refused (and the bad cache file removed) before anything of it is
  * unpacked.
  */
-export async function nodeTarball(ctx: Pick<BuildContext, "profile" | "cacheDir" | "exec">): Promise<string> {
+export async function nodeTarball(
+  ctx: Pick<BuildContext, "profile" | "cacheDir" | "exec">,
+  retryDelaysMs: readonly number[] = [2000, 8000],
+): Promise<string> {
   const { package: pkg, version, integrity } = ctx.profile.node;
   const dir = join(ctx.cacheDir, "npm");
   const file = join(dir, `${pkg}-${version}.tgz`);
   const cached = existsSync(file);
   if (!cached) {
     mkdirSync(dir, { recursive: true });
-    // Outside the repository, so the workspace config does not apply.
-    await ctx.exec.run("npm", ["pack", "--silent", `${pkg}@${version}`, "--pack-destination", dir], {
-      cwd: dir,
-    });
+    // A registry fetch can fail for a moment (it did once on a fresh machine, exit 1 and nothing
+    // said under --silent): try again, and let npm's own error lines into the message.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // Outside the repository, so the workspace config does not apply.
+        await ctx.exec.run(
+          "npm",
+          ["pack", "--loglevel=error", `${pkg}@${version}`, "--pack-destination", dir],
+          { cwd: dir },
+        );
+        break;
+      } catch (err) {
+        const delay = retryDelaysMs[attempt];
+        if (delay === undefined) throw err;
+        await sleep(delay);
+      }
+    }
     if (!existsSync(file)) throw new BasaltError("not_found", `npm pack did not produce ${file}`);
   }
   const actual = await sriOf(file);

@@ -44,6 +44,7 @@ import { clusterControl } from "../kubernetes/cluster-control.ts";
 import { controlPlaneServices } from "../kubernetes/control-plane-args.ts";
 import { controlPlaneFiles } from "../kubernetes/control-plane-certs.ts";
 import { controlPlanePaths } from "../kubernetes/control-plane-paths.ts";
+import { KubeletVersion } from "../kubernetes/kubelet-version.ts";
 import { controlPlaneKubePhases, kubePhases, runKubePhases } from "../kubernetes/kubernetes-phases.ts";
 import { kubeHealthGates, kubeServices } from "../kubernetes/kubernetes-services.ts";
 import { kubeletClientCert, kubeNodePaths } from "../kubernetes/node-paths.ts";
@@ -254,6 +255,7 @@ export function kubernetesPhase(ctx: DaemonContext, log: Logger): string[] {
     snapshot: (n: string) => ctx.supervisor.get(n).snapshot(),
   };
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+  ctx.kubelet = new KubeletVersion(ctx.host, kubeNodePaths.kubeletBin, (m) => report("kubelet", m));
   const kube = adminKubeClient(controlPlanePaths);
   let pkiWritten = false;
   if (controlPlaneNode)

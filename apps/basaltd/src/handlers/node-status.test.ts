@@ -115,3 +115,16 @@ test("a reboot file basaltd cannot read is an error with the reason, never 'no r
   const absent = { readText: async () => Promise.reject(Object.assign(new Error("x"), { code: "ENOENT" })) };
   assert.equal(await readRebootRequired(absent as unknown as Host), false);
 });
+
+test("a node that runs Kubernetes reports its kubelet's version once it is known", async () => {
+  const ctx = context({ "/proc/sys/kernel/random/boot_id": "b\n" }, [healthy]);
+  let known = "";
+  ctx.kubelet = {
+    get version() {
+      return known;
+    },
+  } as DaemonContext["kubelet"];
+  assert.equal((await readNodeStatus(ctx)).kubeletVersion, "");
+  known = "v1.34.4";
+  assert.equal((await readNodeStatus(ctx)).kubeletVersion, "v1.34.4");
+});

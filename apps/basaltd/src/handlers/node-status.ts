@@ -37,7 +37,7 @@ export async function readRebootRequired(host: Pick<Host, "readText">): Promise<
 /**
  * NodeStatus: where the node stands, in one call — boot ID, booted version and slot, whether that
  * boot is blessed, health with its reasons (failed or unhealthy supervised services), whether the OS
- * asks for a reboot, and the kubelet's version (empty until basaltd runs the kubelet). This is what
+ * asks for a reboot, and the kubelet's version (empty without Kubernetes, or until it is known). This is what
  * the upgrade controller polls; it replaced five calls (Version, UpgradeStatus, ServiceList and two
  * file reads) per node per poll.
  */
@@ -78,8 +78,7 @@ export async function readNodeStatus(ctx: DaemonContext): Promise<NodeStatusFiel
     healthReasons,
     rebootRequired,
     bootTimeline: ctx.timeline?.steps() ?? [],
-    // basaltd does not run the kubelet yet; once it does, this is its version.
-    kubeletVersion: "",
+    kubeletVersion: ctx.kubelet?.version ?? "",
     mode: ctx.config.node.mode,
   };
 }
