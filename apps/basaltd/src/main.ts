@@ -13,10 +13,10 @@ import {
   contextPhase,
   eventsPhase,
   hostPhase,
-  kubernetesPhase,
   securityPhase,
   supervisorPhase,
 } from "./daemon/daemon-phases.ts";
+import { kubernetesPhase } from "./daemon/kubernetes-phase.ts";
 
 // First: when Node had loaded the bundle and began to run it (the boot timeline's "node start-up").
 const bootNow = bootClock();
