@@ -38,6 +38,6 @@ echo "setup: node $(node_modules/.bin/node --version) (pinned), building bundles
 node_modules/.bin/node scripts/build.ts
 
 if $all; then
-  echo "setup: Kubernetes binaries and node components (cached; the first build takes about 20 minutes)"
+  echo "setup: Kubernetes binaries and node components (cached; the first build takes about 5 minutes)"
   node_modules/.bin/node tools/k8s/build.ts all | tail -1
 fi

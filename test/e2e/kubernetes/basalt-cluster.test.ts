@@ -10,21 +10,21 @@ import { annotationKeys, upgradePlanPath } from "@basalt/rollout";
 import { k8sBinDir } from "@basalt/testkit";
 import { createClient } from "@connectrpc/connect";
 import { parse, stringify } from "yaml";
-import { cordoned, InvariantMonitor } from "../../../controller/support/invariants.ts";
-import { condition, createPlan, getPlan, type PlanObject } from "../../../controller/support/plans.ts";
-import type { Workload } from "../../../controller/support/workloads.ts";
-import { cachedImage } from "../../support/cached-image.ts";
-import { busyboxArchive } from "../support/busybox-image.ts";
-import { type DeployedController, deployController } from "../support/controller-deploy.ts";
-import { createdCluster } from "../support/created-cluster.ts";
-import { type Kubectl, kubectlRunner, nodeReady, run, until } from "../support/kubectl.ts";
+import { cordoned, InvariantMonitor } from "../../controller/support/invariants.ts";
+import { condition, createPlan, getPlan, type PlanObject } from "../../controller/support/plans.ts";
+import type { Workload } from "../../controller/support/workloads.ts";
+import { cachedImage } from "../support/cached-image.ts";
+import { busyboxArchive } from "./support/busybox-image.ts";
+import { type DeployedController, deployController } from "./support/controller-deploy.ts";
+import { createdCluster } from "./support/created-cluster.ts";
+import { type Kubectl, kubectlRunner, nodeReady, run, until } from "./support/kubectl.ts";
 import {
   applyRolloutSettings,
   createdRolloutCluster,
   type RolloutCluster,
-} from "../support/rollout-cluster.ts";
-import { statusSampler } from "../support/rollout-status.ts";
-import { kubernetesUpgradeBundles } from "../support/upgrade-images.ts";
+} from "./support/rollout-cluster.ts";
+import { statusSampler } from "./support/rollout-status.ts";
+import { kubernetesUpgradeBundles } from "./support/upgrade-images.ts";
 
 /**
  * One Basalt cluster end to end, under qemu TCG, in the order an operator lives with one:
@@ -425,7 +425,7 @@ describe("one Basalt cluster: create, control plane, controller rollout, destroy
     // The release server: inside the cluster network, where the nodes fetch bundles from.
     const port = 8089;
     const server = cluster.runInside("bundle-server", process.execPath, [
-      join(import.meta.dirname, "../support/file-server-main.ts"),
+      join(import.meta.dirname, "./support/file-server-main.ts"),
       cluster.serviceAddress,
       String(port),
       bundles.good,
