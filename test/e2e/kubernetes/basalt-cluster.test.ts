@@ -25,6 +25,12 @@ import {
 } from "./support/rollout-cluster.ts";
 import { statusSampler } from "./support/rollout-status.ts";
 import { kubernetesUpgradeBundles } from "./support/upgrade-images.ts";
+import {
+  podNetworkCases,
+  routesAfterRebootCase,
+  type WorkerCaseContext,
+  workerCaseCount,
+} from "./support/worker-cases.ts";
 
 /**
  * One Basalt cluster end to end, under qemu TCG, in the order an operator lives with one:
@@ -41,6 +47,9 @@ import { kubernetesUpgradeBundles } from "./support/upgrade-images.ts";
  *   uncordon), then a version whose health is forced to fail (the node falls back by itself, the
  *   controller records it and pauses at the failure budget, the node stays usable). Budget and PDB
  *   floor are sampled from the apiserver throughout; `basaltctl rollout status` is captured throughout;
+ * - what the workers do for their pods (support/worker-cases.ts): node services and their events, pod
+ *   to pod on one node and across nodes without NAT, host-gw routes, a ClusterIP Service, routes
+ *   back after the upgrade's reboots;
  * - `cluster destroy` leaves no namespace, process or file behind.
  * The cases share the cluster, in order. The figures (create to Nodes Ready, each worker's upgrade,
  * the rolling makespan and its ratio to the sum of single-node upgrades) are printed at the end.
@@ -122,7 +131,7 @@ describe("one Basalt cluster: create, control plane, controller rollout, destroy
   let bundleBase: string;
   let passed = 0;
   let goodRolled = false;
-  const cases = 16;
+  const cases = 16 + workerCaseCount;
   const figures: Record<string, number | string> = {};
   const seconds = (ms: number) => Math.round((Date.now() - ms) / 100) / 10;
 
@@ -258,7 +267,18 @@ describe("one Basalt cluster: create, control plane, controller rollout, destroy
     for (const n of nodes) {
       assert.equal(nodeReady(n), "True", `${n.metadata.name} Ready`);
       assert.ok(n.spec.podCIDR, `${n.metadata.name} has a podCIDR`);
+      assert.equal(n.status.nodeInfo.kubeletVersion, "v1.34.4");
+      assert.match(n.status.nodeInfo.osImage, /^Basalt/);
+      assert.match(n.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\/v?2\.2\./);
+      const ip = n.status.addresses.find((a: Json) => a.type === "InternalIP")?.address;
+      assert.equal(ip, created.state().nodes.find((x) => x.name === n.metadata.name)?.ip);
     }
+    // NodeStatus names the kubelet too (read from the binary on first ask, so poll briefly).
+    for (const w of workerNames)
+      await until(`${w}: NodeStatus names its kubelet`, 120_000, async () => {
+        const [answer] = (await created.nodeCtl(w, ["status", "-o", "json"])).trim().split("\n");
+        return JSON.parse(answer!).value.kubeletVersion === "v1.34.4" ? true : undefined;
+      });
     const cp = nodes.find((n) => n.metadata.name === cpName);
     assert.ok(
       (cp.spec.taints ?? []).some(
@@ -295,6 +315,16 @@ describe("one Basalt cluster: create, control plane, controller rollout, destroy
     assert.match(await kubectl.run(["logs", pods[0].metadata.name]), /hello from hello-/);
     passed++;
   });
+
+  const workerCases: WorkerCaseContext = {
+    created,
+    kubectl: () => kubectl,
+    workers: [workerNames[0]!, workerNames[1]!],
+    passed: () => {
+      passed++;
+    },
+  };
+  podNetworkCases(workerCases);
 
   test("basaltctl answers from every node through the cluster's context", async () => {
     const out = await created.ctl([
@@ -593,6 +623,8 @@ describe("one Basalt cluster: create, control plane, controller rollout, destroy
     goodRolled = true;
     passed++;
   });
+
+  routesAfterRebootCase(workerCases, () => goodRolled);
 
   test(`a plan to ${bad} (health forced to fail): the node falls back by itself, the controller records it, pauses at the failure budget, the node stays usable`, async () => {
     assert.ok(goodRolled, "the rolling upgrade passed");
