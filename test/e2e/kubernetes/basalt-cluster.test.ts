@@ -571,20 +571,26 @@ describe("one Basalt cluster: create, control plane, controller rollout, destroy
         sumOfNodeUpgradesS: Number(sum.toFixed(1)),
         makespanOverSum: Number((makespan / sum).toFixed(2)),
       });
+      // "verifying" lasts from the node's return to its health gates passing: seconds when the node
+      // was already Ready and healthy by the time the controller looked, less than one sample of
+      // `rollout status` (once for one of the two). It must show for at least one node; the
+      // Upgraded event below says each was verified.
+      const verifyingSeen: string[] = [];
       for (const w of cluster.workers) {
         const seen = sampler.statuses(w.name);
         console.log(`  ${w.name} statuses seen by basaltctl rollout status: ${seen.join(" → ")}`);
-        for (const s of ["draining", "rebooting", "verifying", "done"])
+        for (const s of ["draining", "rebooting", "done"])
           assert.ok(seen.includes(s), `${w.name} seen ${s} in rollout status: ${seen.join(" → ")}`);
         const reasons = sampler.rows.filter((r) => r.node === w.name).map((r) => r.reason);
         assert.ok(
           reasons.some((r) => /^rebooting since/.test(r)),
           `${w.name}: a rebooting reason`,
         );
-        assert.ok(
-          reasons.some((r) => /^verifying: /.test(r) || /rebooted into the target/.test(r)),
-          `${w.name}: a verifying reason`,
-        );
+        if (
+          seen.includes("verifying") &&
+          reasons.some((r) => /^verifying: /.test(r) || /rebooted into the target/.test(r))
+        )
+          verifyingSeen.push(w.name);
         const s = await upgradeStatus(w.name);
         assert.equal(s.bootedVersion, good);
         assert.equal(s.blessed, true, JSON.stringify(s));
@@ -597,6 +603,7 @@ describe("one Basalt cluster: create, control plane, controller rollout, destroy
         assert.ok(!n.spec.unschedulable, `${w.name} uncordoned`);
         assert.equal(n.metadata.annotations?.[annotationKeys.phase], "done");
       }
+      assert.ok(verifyingSeen.length > 0, "verifying, with its reason, in rollout status for a node");
       // While one node upgraded, the other carried the workload: each was drained once.
       const events: Json[] = (await cluster.kubectl.json(["get", "events", "-n", "default"])).items;
       for (const w of cluster.workers)
