@@ -63,10 +63,7 @@ export function kubernetesPhase(ctx: DaemonContext, log: Logger): string[] {
       nodeName: ctx.config.node.name,
       paths: kubeNodePaths,
       host: linuxKubeNodeHost(kubeNodePaths.moduleLists),
-      services: {
-        start: (n) => ctx.supervisor.get(n).start(),
-        snapshot: (n) => ctx.supervisor.get(n).snapshot(),
-      },
+      services,
       images: pinnedImageImporter(kubeNodePaths.containerdSocket, ctx.config.containers.snapshotter),
       joinCheck: checkBootstrapToken,
       report,
