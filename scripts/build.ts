@@ -1,30 +1,12 @@
-import { writeFileSync } from "node:fs";
-import { build, type Plugin } from "esbuild";
+import { rmSync, writeFileSync } from "node:fs";
+import { build } from "esbuild";
+import { builtinsAsRequire } from "../tools/bundle/builtins-as-require.ts";
+import { zodLean } from "../tools/bundle/zod-lean.ts";
 
 /**
  * Bundles the shipped programs into single files: fast CLI start-up (one file to parse, no module
  * resolution) and the one file basalt-imager copies into the OS image.
  */
-/**
- * `import … from "node:http"` in ESM makes Node build the module's ESM facade, which reads every
- * export, including http's lazy getters that load undici (~15 ms on the host, far more under TCG)
- * though nothing here uses them. Bundled as require() calls, only the properties used are read.
- */
-const builtinsAsRequire: Plugin = {
-  name: "builtins-as-require",
-  setup(b) {
-    b.onResolve({ filter: /^node:https?$/ }, (a) =>
-      a.namespace === "builtin-require"
-        ? { path: a.path, external: true }
-        : { path: a.path, namespace: "builtin-require" },
-    );
-    b.onLoad({ filter: /.*/, namespace: "builtin-require" }, (a) => ({
-      contents: `module.exports = require(${JSON.stringify(a.path)});`,
-      loader: "js",
-    }));
-  },
-};
-
 const programs = [
   { entry: "apps/basaltd/src/main.ts", name: "basaltd" },
   { entry: "apps/basaltctl/src/main.ts", name: "basaltctl.main" },
@@ -35,6 +17,8 @@ const programs = [
   { entry: "packages/provision/src/forwarder-worker.ts", name: "forwarder-worker" },
 ];
 
+// Chunk names carry content hashes: clear the old ones, or they pile up (and images hash them all).
+rmSync("dist/chunks", { recursive: true, force: true });
 for (const p of programs) {
   const started = performance.now();
   await build({
@@ -58,7 +42,7 @@ for (const p of programs) {
     // Native code cannot be bundled: koffi loads its prebuilt .node file next to its package, so it
     // stays a runtime dependency (basalt-imager copies it into the image beside the bundle).
     external: ["koffi"],
-    plugins: [builtinsAsRequire],
+    plugins: [builtinsAsRequire, zodLean],
     logLevel: "warning",
   });
   console.log(`built dist/${p.name}.mjs in ${Math.round(performance.now() - started)} ms`);

@@ -3,7 +3,6 @@ import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { BasaltError } from "@basalt/machinery";
 import { ConnectError } from "@connectrpc/connect";
-import { extract } from "tar-stream";
 
 /** Where the reader puts the blobs it finds: the part of an image store it needs. */
 export interface BlobSink {
@@ -79,6 +78,8 @@ export async function readImageArchive(
 ): Promise<ArchiveContents> {
   const contents: ArchiveContents = { files: new Map(), skipped: [], skippedCount: 0, bytes: 0 };
   const links = new Map<string, string>();
+  // Loaded here, not at start: image imports are rare and the tar stack is ~50 KB of the bundle.
+  const { extract } = await import("./tar-extract.ts");
   const tar = extract();
   let counted = 0;
   async function* counting() {

@@ -1,7 +1,7 @@
 import { BasaltError, type KubernetesConfig } from "@basalt/machinery";
-import { issueLeaf } from "@basalt/pki";
 import { controlPlaneOf } from "./control-plane-certs.ts";
 import { renderCertKubeconfig } from "./kubeconfigs.ts";
+import { issueLeaf } from "./lazy-pki.ts";
 
 /** An admin kubeconfig's certificate lives this long unless the request says otherwise. */
 export const defaultAdminValiditySeconds = 24 * 3600;

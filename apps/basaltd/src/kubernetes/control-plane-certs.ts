@@ -1,10 +1,11 @@
 import { createPublicKey } from "node:crypto";
 import { isIP } from "node:net";
 import { BasaltError, type ControlPlaneConfig, type KubernetesConfig } from "@basalt/machinery";
-import { issueLeaf, type KeyPairPem, type LeafRequest } from "@basalt/pki";
+import type { KeyPairPem, LeafRequest } from "@basalt/pki";
 import { type ControlPlanePaths, controlPlanePorts, pkiFile } from "./control-plane-paths.ts";
 import { renderCertKubeconfig, renderKubeProxyKubeconfig } from "./kubeconfigs.ts";
 import type { GeneratedFile } from "./kubernetes-files.ts";
+import { issueLeaf } from "./lazy-pki.ts";
 import { type KubeNodePaths, kubeletClientCert } from "./node-paths.ts";
 
 /** The control-plane section of a control-plane node's config, or a clear error. */
