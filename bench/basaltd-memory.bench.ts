@@ -2,7 +2,7 @@
  * basaltd's memory under use, against its yardstick in the same run: a bare Node HTTP/2 TLS server
  * (mTLS, TLS 1.3, the same certificates) that answers every request with a few bytes. Each is called
  * as a client would, one `Version` per new TLS connection, and its RSS read from /proc at idle, after
- * every SOAK_STEP calls up to SOAK_CALLS, and after 10 s of idle: basaltd as it ships (with
+ * every SOAK_STEP calls up to SOAK_CALLS, and after 10 s of idle (and the server's CPU per call): basaltd as it ships (with
  * basaltdNodeFlags), basaltd with Node's defaults, the bare server. `BENCH_NODE_OPTIONS` /
  * `BENCH_ENV` (k=v,k=v) add flags or environment to all of them, to compare settings in one run.
  * Usage: node bench/basaltd-memory.bench.ts   (SOAK_CALLS=1000 SOAK_STEP=250 by default)
@@ -30,6 +30,13 @@ const serverEnv = { ...process.env, ...extraEnv, NODE_OPTIONS: nodeOptions };
 // Addresses of this bench only (other suites use 127.0.0.x).
 const daemonAddress = "127.0.41.2";
 const bareAddress = "127.0.41.3";
+
+/** CPU seconds (user + system) process `pid` has used, from /proc. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
 
 const rssMb = (pid: number) =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
@@ -70,6 +77,7 @@ async function soak(name: string, pid: number, call: () => Promise<void>): Promi
   await sleep(3000);
   const row: Record<string, string> = { SERVER: name, IDLE: `${rssMb(pid).toFixed(1)} MB` };
   let done = 0;
+  const cpuBefore = cpuSeconds(pid);
   while (done < calls) {
     const batch = Math.min(step, calls - done);
     let next = 0;
@@ -84,6 +92,7 @@ async function soak(name: string, pid: number, call: () => Promise<void>): Promi
     done += batch;
     row[`${done}`] = `${rssMb(pid).toFixed(1)} MB`;
   }
+  row["CPU/CALL"] = `${(((cpuSeconds(pid) - cpuBefore) / calls) * 1000).toFixed(2)} ms`;
   await sleep(10_000);
   row["10 s LATER"] = `${rssMb(pid).toFixed(1)} MB`;
   return row;
