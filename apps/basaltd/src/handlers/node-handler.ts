@@ -9,11 +9,11 @@ import {
   parseLoadavg,
   parseMeminfo,
   parseMountinfo,
-  parseOsRelease,
   parseProcStat,
 } from "../node-info/proc-parsers.ts";
 import { redactArgs } from "../redact.ts";
 import { readNodeStatus } from "./node-status.ts";
+import { type VersionFacts, versionFacts } from "./version-facts.ts";
 
 // Parsed from text a process controls (its name is in /proc/<pid>/stat): never let NaN reach BigInt.
 const big = (n: number) => BigInt(Number.isFinite(n) ? Math.max(0, Math.trunc(n)) : 0);
@@ -26,20 +26,16 @@ export const maxArgsBytes = 4096;
 /** Node information straight from /proc and /sys of the machine basaltd runs on. */
 export function nodeService(ctx: DaemonContext): ServiceImpl<typeof NodeService> {
   const { host } = ctx;
+  let facts: (() => Promise<VersionFacts>) | undefined;
   return {
     async version() {
-      const os = parseOsRelease(await host.readText("/etc/os-release").catch(() => ""));
-      const kernel = (await host.readText("/proc/sys/kernel/osrelease").catch(() => "")).trim();
-      const cmdline = await host.readText("/proc/cmdline").catch(() => "");
+      facts ??= versionFacts((path) => host.readText(path), ctx.config.node.mode === "init");
       return {
         basaltVersion,
         mode: ctx.config.node.mode,
         nodeVersion: process.version,
-        kernelRelease: kernel,
-        osName: os.NAME ?? "",
-        osVersion: os.VERSION_ID ?? os.VERSION ?? "",
         arch: process.arch,
-        bootedSlot: /basalt\.slot=([AB])/.exec(cmdline)?.[1] ?? "",
+        ...(await facts()),
       };
     },
     hostname: () => ({ hostname: host.hostname() }),
