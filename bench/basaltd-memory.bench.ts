@@ -14,6 +14,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parse } from "yaml";
 import { basaltdNodeFlags } from "../apps/basalt-imager/src/phases/runtime.ts";
 import { freePort, LocalFleet } from "../test/support/local-fleet.ts";
+import { cpuSeconds, rssMb } from "./process-usage.ts";
 import { printTable } from "./stats.ts";
 
 const calls = Number(process.env.SOAK_CALLS ?? 1000);
@@ -30,16 +31,6 @@ const serverEnv = { ...process.env, ...extraEnv, NODE_OPTIONS: nodeOptions };
 // Addresses of this bench only (other suites use 127.0.0.x).
 const daemonAddress = "127.0.41.2";
 const bareAddress = "127.0.41.3";
-
-/** CPU seconds (user + system) process `pid` has used, from /proc. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-
-const rssMb = (pid: number) =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
 
 /** One unary Connect call over its own new TLS connection. */
 function callOnce(

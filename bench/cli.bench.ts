@@ -5,9 +5,9 @@
  * BENCH_CLI_DIST=/path/to/other/dist also measures another build of the CLI (before/after a change).
  * Usage: node bench/cli.bench.ts   (BENCH_RUNS=9 by default; run it under heavy.sh)
  */
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { LocalFleet, repoRoot } from "../test/support/local-fleet.ts";
+import { measureRun } from "./process-usage.ts";
 import { median, printTable } from "./stats.ts";
 
 const runs = Number(process.env.BENCH_RUNS ?? 9);
@@ -15,24 +15,9 @@ const dists = [join(repoRoot, "dist"), ...(process.env.BENCH_CLI_DIST ? [process
 // Addresses of this bench only.
 const addresses = Array.from({ length: 10 }, (_, i) => `127.0.42.${i + 2}`);
 
-/** Wall and CPU seconds of one run of `argv` (exit status must be 0). */
-function measure(argv: string[], env: Record<string, string> = {}): { wall: number; cpu: number } {
-  const started = performance.now();
-  const r = spawnSync("/usr/bin/time", ["-f", "TIME %U %S", ...argv], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "pipe"],
-    encoding: "utf8",
-  });
-  if (r.status !== 0) throw new Error(`${argv.join(" ")} failed: ${r.stderr}`);
-  // Wall from this clock (time's %e has 10 ms steps, as coarse as what is measured); CPU from time.
-  const wall = (performance.now() - started) / 1000;
-  const [, user, sys] = /TIME (\S+) (\S+)\s*$/.exec(r.stderr)!.map(Number);
-  return { wall, cpu: user! + sys! };
-}
-
 function medians(argv: string[], env: Record<string, string> = {}): { wall: number; cpu: number } {
-  measure(argv, env); // warm the page cache and the compile cache
-  const all = Array.from({ length: runs }, () => measure(argv, env));
+  measureRun(argv, env); // warm the page cache and the compile cache
+  const all = Array.from({ length: runs }, () => measureRun(argv, env));
   return { wall: median(all.map((m) => m.wall)), cpu: median(all.map((m) => m.cpu)) };
 }
 

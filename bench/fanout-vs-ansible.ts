@@ -8,12 +8,12 @@
  * Usage: node bench/fanout-vs-ansible.ts [--nodes 50] [--runs 5]
  *   (root; apt-get install --no-install-recommends ansible-core openssh-server; npm run build)
  */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { basaltctl, basaltctlBundle, freePort, LocalFleet } from "../test/support/local-fleet.ts";
+import { cpuSeconds, measureRun } from "./process-usage.ts";
 import { startSshYardstick } from "./ssh-yardstick.ts";
 import { median, printTable, timeRuns } from "./stats.ts";
 
@@ -26,18 +26,7 @@ const addresses = Array.from({ length: n }, (_, i) => `127.0.44.${i + 2}`);
 const work = mkdtempSync(join(tmpdir(), "basalt-bench-fanout-"));
 const log = (l: string) => console.error(`fanout-vs-ansible: ${l}`);
 
-/** CPU seconds (user + system) the fleet's daemons have used so far, from /proc. */
-function fleetCpuSeconds(): number {
-  let ticks = 0;
-  for (const node of fleet.nodes) {
-    const stat = readFileSync(`/proc/${node.process!.pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    ticks += Number(f[11]) + Number(f[12]);
-  }
-  return ticks / 100;
-}
-
-log(`starting ${n} basaltd (agent mode) and one sshd on the same ${n} addresses`);
+log(`starting ${n} basaltd (agent mode) and sshd on the same ${n} addresses`);
 const fleet = await LocalFleet.start({ addresses });
 const ssh = await startSshYardstick(join(work, "ssh"), addresses, await freePort(addresses[0]!)).catch(
   async (err: unknown) => {
@@ -69,22 +58,12 @@ try {
   const [one1, basaltN] = medians as [number, number];
   // Where basaltctl's time goes: its own CPU and the daemons' (all on this machine's cores).
   const cpu = (config: string) => {
-    const before = fleetCpuSeconds();
+    const fleetCpu = () => fleet.nodes.reduce((sum, node) => sum + cpuSeconds(node.process!.pid!), 0);
+    const before = fleetCpu();
     let client = 0;
-    for (let i = 0; i < runs; i++) {
-      const r = spawnSync(
-        "/usr/bin/time",
-        ["-f", "CPU %U %S", process.execPath, basaltctlBundle, "--basaltconfig", config, "version"],
-        {
-          encoding: "utf8",
-          stdio: ["ignore", "ignore", "pipe"],
-        },
-      );
-      if (r.status !== 0) throw new Error(r.stderr);
-      const [, user, sys] = /CPU (\S+) (\S+)\s*$/.exec(r.stderr)!.map(Number);
-      client += user! + sys!;
-    }
-    return { client: client / runs, daemons: (fleetCpuSeconds() - before) / runs };
+    for (let i = 0; i < runs; i++)
+      client += measureRun([process.execPath, basaltctlBundle, "--basaltconfig", config, "version"]).cpu;
+    return { client: client / runs, daemons: (fleetCpu() - before) / runs };
   };
   const cpu1 = cpu(one);
   const cpuN = cpu(all);

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { basaltctl, LocalFleet } from "../test/support/local-fleet.ts";
+import { cpuSeconds, rssMb } from "./process-usage.ts";
 import { median, printTable, timeRuns } from "./stats.ts";
 
 /**
@@ -23,14 +23,6 @@ async function runNode(args: string[]) {
   await new Promise((resolve) => spawn(process.execPath, args, { stdio: "ignore" }).on("exit", resolve));
 }
 
-function procStat(pid: number) {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return { rssMb: rssKb / 1024, cpuTicks: Number(f[11]) + Number(f[12]) };
-}
-
 /** RSS of the smallest program that does what basaltd must: an idle HTTP/2 TLS server on Node 24. */
 async function baselineServerRss(): Promise<number> {
   const { ids } = fleet;
@@ -40,7 +32,7 @@ async function baselineServerRss(): Promise<number> {
   });
   await new Promise((r) => child.stdout.once("data", r));
   await sleep(3000);
-  const rss = procStat(child.pid!).rssMb;
+  const rss = rssMb(child.pid!);
   child.kill();
   return rss;
 }
@@ -83,16 +75,16 @@ try {
   // Idle: let start-up settle, then watch one daemon for 10 s while nothing calls it.
   await sleep(3000);
   const pid = fleet.nodes[0]!.process!.pid!;
-  const before = procStat(pid);
+  const before = cpuSeconds(pid);
   await sleep(10_000);
-  const afterIdle = procStat(pid);
-  const cpuPct = ((afterIdle.cpuTicks - before.cpuTicks) / 100 / 10) * 100;
-  const rss = fleet.nodes.map((n) => procStat(n.process!.pid!).rssMb);
+  const cpuPct = ((cpuSeconds(pid) - before) / 10) * 100;
+  const idleRss = rssMb(pid);
+  const rss = fleet.nodes.map((n) => rssMb(n.process!.pid!));
   const floor = await baselineServerRss();
   printTable("basaltd idle (goal: < 60 MB RSS, near-zero CPU)", [
     { what: "baseline: bare Node HTTP/2 TLS server, idle", value: `${floor.toFixed(1)} MB` },
-    { what: "ratio basaltd / baseline", value: (afterIdle.rssMb / floor).toFixed(2) },
-    { what: "RSS of node-1 after 13 s idle", value: `${afterIdle.rssMb.toFixed(1)} MB` },
+    { what: "ratio basaltd / baseline", value: (idleRss / floor).toFixed(2) },
+    { what: "RSS of node-1 after 13 s idle", value: `${idleRss.toFixed(1)} MB` },
     { what: `median RSS over ${rss.length} daemons`, value: `${median(rss).toFixed(1)} MB` },
     { what: "CPU over 10 s idle", value: `${cpuPct.toFixed(2)} %` },
   ]);
