@@ -1,14 +1,16 @@
 import { rmSync, writeFileSync } from "node:fs";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 import { builtinsAsRequire } from "../tools/bundle/builtins-as-require.ts";
+import { promClientLean } from "../tools/bundle/prom-client-lean.ts";
 import { zodLean } from "../tools/bundle/zod-lean.ts";
 
 /**
  * Bundles the shipped programs into single files: fast CLI start-up (one file to parse, no module
  * resolution) and the one file basalt-imager copies into the OS image.
  */
-const programs = [
-  { entry: "apps/basaltd/src/main.ts", name: "basaltd" },
+const programs: { entry: string; name: string; plugins?: Plugin[] }[] = [
+  // basaltd boots every node: it also takes only prom-client's metric classes.
+  { entry: "apps/basaltd/src/main.ts", name: "basaltd", plugins: [promClientLean] },
   { entry: "apps/basaltctl/src/main.ts", name: "basaltctl.main" },
   { entry: "apps/basalt-controller/src/main.ts", name: "basalt-controller" },
   // `basaltctl cluster` runs these beside the CLI bundle: the relay inside a cluster's namespace and
@@ -42,7 +44,7 @@ for (const p of programs) {
     // Native code cannot be bundled: koffi loads its prebuilt .node file next to its package, so it
     // stays a runtime dependency (basalt-imager copies it into the image beside the bundle).
     external: ["koffi"],
-    plugins: [builtinsAsRequire, zodLean],
+    plugins: [builtinsAsRequire, zodLean, ...(p.plugins ?? [])],
     logLevel: "warning",
   });
   console.log(`built dist/${p.name}.mjs in ${Math.round(performance.now() - started)} ms`);

@@ -1,7 +1,6 @@
 import { createReadStream } from "node:fs";
 import { type FileHandle, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 
 /** Where audit lines go: the daemon's trail on STATE. */
 export interface AuditStore {
@@ -118,6 +117,8 @@ export async function openAuditStore(options: AuditStoreOptions): Promise<AuditS
       kick();
     },
     async *lines(sinceMs) {
+      // Loaded when the audit log is read, not at every boot.
+      const { createInterface } = await import("node:readline");
       const files = [];
       for (let i = options.keep; i >= 1; i--) files.push(`${path}.${i}`);
       files.push(path);
