@@ -4,7 +4,8 @@
  * as a client would, one `Version` per new TLS connection, and its RSS read from /proc at idle, after
  * every SOAK_STEP calls up to SOAK_CALLS, and after 10 s of idle (and the server's CPU per call): basaltd as it ships (with
  * basaltdNodeFlags), basaltd with Node's defaults, the bare server. `BENCH_NODE_OPTIONS` /
- * `BENCH_ENV` (k=v,k=v) add flags or environment to all of them, to compare settings in one run.
+ * `BENCH_ENV` (k=v,k=v) add flags or environment to all of them, to compare settings in one run;
+ * `BENCH_FLAG_SETS` ("--a --b;--c") adds a basaltd row per set of node flags (a candidate for basaltdNodeFlags).
  * Usage: node bench/basaltd-memory.bench.ts   (SOAK_CALLS=1000 SOAK_STEP=250 by default)
  */
 import { spawn } from "node:child_process";
@@ -27,6 +28,10 @@ const extraEnv = Object.fromEntries(
     .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
 );
 const nodeOptions = process.env.BENCH_NODE_OPTIONS ?? "";
+const flagSets = (process.env.BENCH_FLAG_SETS ?? "")
+  .split(";")
+  .map((set) => set.split(/\s+/).filter(Boolean))
+  .filter((set) => set.length > 0);
 const serverEnv = { ...process.env, ...extraEnv, NODE_OPTIONS: nodeOptions };
 // Addresses of this bench only (other suites use 127.0.0.x).
 const daemonAddress = "127.0.41.2";
@@ -115,6 +120,10 @@ try {
   rows.push(await soak(`basaltd (${basaltdNodeFlags.join(" ")})`, node.process!.pid!, version));
   await restartWith(fleet, node.name, []);
   rows.push(await soak(`basaltd (${nodeOptions || "Node defaults"})`, node.process!.pid!, version));
+  for (const flags of flagSets) {
+    await restartWith(fleet, node.name, flags);
+    rows.push(await soak(`basaltd (${flags.join(" ")})`, node.process!.pid!, version));
+  }
 
   const port = await freePort(bareAddress);
   const code = `const h=require("node:http2");const s=h.createSecureServer({cert:process.env.C,key:process.env.K,ca:process.env.A,requestCert:true,rejectUnauthorized:true,minVersion:"TLSv1.3",allowHTTP1:true},(q,r)=>{q.resume();q.on("end",()=>r.end("{}"))});s.listen(${port},"${bareAddress}",()=>console.log("up"))`;
@@ -140,7 +149,8 @@ printTable(
   `RSS by calls, each a new TLS connection (${concurrency} at a time)${process.env.BENCH_ENV ? `, ${process.env.BENCH_ENV}` : ""}`,
   rows.map((r) => ({ ...r, GROWTH: `+${growth(r).toFixed(1)} MB` })),
 );
-const [withFlags, defaults, bareRow] = rows;
+const [withFlags, defaults] = rows;
+const bareRow = rows.at(-1);
 if (withFlags && defaults && bareRow) {
   const mb = (r: Record<string, string>, k: string) => Number.parseFloat(r[k]!);
   console.log(
