@@ -1,9 +1,11 @@
 import { parseArgs } from "node:util";
-import { BasaltError, basaltVersion, toBasaltError } from "@basalt/machinery";
+// The two modules, not the package's index: that would load its config schemas (zod) and YAML
+// parser, which `help` does not need.
+import { BasaltError, toBasaltError } from "@basalt/machinery/errors";
+import { basaltVersion } from "@basalt/machinery/version";
 import type { Command } from "./cli/command.ts";
 import { globalOptions, readGlobalFlags } from "./cli/global-flags.ts";
 import { commands } from "./commands/index.ts";
-import { render } from "./output/render.ts";
 
 /** The words before flags' values: "-o json version" → ["version"]. */
 function commandWords(args: string[]): string[] {
@@ -96,6 +98,8 @@ export async function main(args: string[]): Promise<number> {
     values: parsed.values as Record<string, string | boolean | string[] | undefined>,
     positionals: parsed.positionals,
   });
+  // Imported here, not at the top: the renderers bring YAML, which `help` has no use for.
+  const { render } = await import("./output/render.ts");
   const failed = await render(output, global.output);
   return failed > 0 ? 1 : 0;
 }

@@ -11,18 +11,25 @@ export interface Invocation {
   positionals: string[];
 }
 
-/**
- * One basaltctl command. It returns data — a stream of node-tagged answers, or a local result —
- * and renderers decide how it looks (table, json, yaml).
- */
-export interface Command {
+/** What `help`, finding the command and parsing its flags need: known without loading its code. */
+export interface CommandInfo {
   /** Words that select it, e.g. ["service", "start"]. */
   path: string[];
   summary: string;
   usage: string;
   options?: ParseArgsOptionsConfig;
+}
+
+/**
+ * One basaltctl command. It returns data — a stream of node-tagged answers, or a local result —
+ * and renderers decide how it looks (table, json, yaml).
+ */
+export interface Command extends CommandInfo {
   run(inv: Invocation): Promise<CommandOutput>;
 }
+
+/** What a command does when it runs; it gets its own info for messages (usage in a hint, its name). */
+export type RunCommand = (inv: Invocation, command: CommandInfo) => Promise<CommandOutput>;
 
 export type CommandOutput =
   | {

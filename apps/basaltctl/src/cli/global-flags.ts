@@ -1,5 +1,5 @@
 import type { ParseArgsOptionsConfig } from "node:util";
-import { BasaltError } from "@basalt/machinery";
+import { BasaltError } from "@basalt/machinery/errors";
 
 export type OutputFormat = "table" | "json" | "yaml";
 

@@ -13,6 +13,10 @@ import { streamCommands } from "./node/streams.ts";
 import { upgradeCommands } from "./node/upgrade.ts";
 import { rolloutCommands } from "./rollout/rollout.ts";
 
+/**
+ * Every command, in `help`'s order. Each group's file holds only what `help`, finding a command and
+ * parsing its flags need; what the commands do is in the group's `*-run.ts`, imported when one runs.
+ */
 export const commands: Command[] = [
   ...infoCommands,
   ...networkCommands,

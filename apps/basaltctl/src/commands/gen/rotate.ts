@@ -10,7 +10,7 @@ import {
 } from "@basalt/machinery";
 import { stringify } from "yaml";
 import { clientConfigPath } from "../../cli/client-config-file.ts";
-import type { Command, Invocation } from "../../cli/command.ts";
+import type { Invocation, RunCommand } from "../../cli/command.ts";
 import { writePrivateFile } from "../../cli/private-file.ts";
 import { readSecrets, renderSecrets } from "./secrets-file.ts";
 
@@ -42,79 +42,67 @@ function nodesOf(inv: Invocation, specs: NodeEntry[]): NodeEntry[] {
  *    certificates of the old CA are refused from then on.
  * The Kubernetes CA and bootstrap token are carried over unchanged.
  */
-export function rotateCommand(parseNodeSpec: (spec: string) => NodeEntry): Command {
-  return {
-    path: ["gen", "secrets", "rotate"],
-    summary: "a new node API CA, per-node overlap and final config patches, and a new admin client config",
-    usage:
-      "basaltctl gen secrets rotate [--secrets secrets.yaml] [--out rotate] [--node NAME=ADDRESS...] [--force]",
-    options: {
-      secrets: { type: "string" },
-      out: { type: "string" },
-      node: { type: "string", multiple: true },
-      force: { type: "boolean" },
-    },
-    async run(inv) {
-      const secretsPath = (inv.values.secrets as string | undefined) ?? "secrets.yaml";
-      const out = (inv.values.out as string | undefined) ?? "rotate";
-      const force = inv.values.force === true;
-      const old = readSecrets(secretsPath);
-      const nodes = nodesOf(inv, ((inv.values.node as string[] | undefined) ?? []).map(parseNodeSpec));
-      const p = await pki();
-      const ca = await p.createCa("basalt-os-ca");
-      const bundle = `${old.ca.cert.trim()}\n${ca.cert.trim()}\n`;
-      const files: { path: string; holds: string }[] = [];
-      const write = (name: string, text: string, holds: string) => {
-        const path = join(out, name);
-        writePrivateFile(path, text, force);
-        files.push({ path, holds });
-      };
-      write(
-        "secrets.yaml",
-        renderSecrets({ ...old, ca }),
-        "the new node API CA (Kubernetes secrets unchanged)",
-      );
-      for (const node of nodes) {
-        const host = node.endpoint.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
-        const serving = await p.issueLeaf(ca, {
-          commonName: node.name,
-          ips: isIP(host) ? [host] : [],
-          dnsNames: isIP(host) ? [node.name] : [node.name, host],
-          usage: "server",
-        });
-        write(
-          `${node.name}.overlap.yaml`,
-          stringify({ api: { ca: bundle } }),
-          `merge patch for ${node.name}: trust client certificates of both CAs`,
-        );
-        write(
-          `${node.name}.final.yaml`,
-          stringify({ api: { ca: ca.cert, cert: serving.cert, key: serving.key } }),
-          `merge patch for ${node.name}: the new CA only, serving certificate from it`,
-        );
-      }
-      const admin = await p.issueLeaf(ca, {
-        commonName: "admin",
-        organizations: ["os:admin"],
-        usage: "client",
+export function rotate(parseNodeSpec: (spec: string) => NodeEntry): RunCommand {
+  return async (inv) => {
+    const secretsPath = (inv.values.secrets as string | undefined) ?? "secrets.yaml";
+    const out = (inv.values.out as string | undefined) ?? "rotate";
+    const force = inv.values.force === true;
+    const old = readSecrets(secretsPath);
+    const nodes = nodesOf(inv, ((inv.values.node as string[] | undefined) ?? []).map(parseNodeSpec));
+    const p = await pki();
+    const ca = await p.createCa("basalt-os-ca");
+    const bundle = `${old.ca.cert.trim()}\n${ca.cert.trim()}\n`;
+    const files: { path: string; holds: string }[] = [];
+    const write = (name: string, text: string, holds: string) => {
+      const path = join(out, name);
+      writePrivateFile(path, text, force);
+      files.push({ path, holds });
+    };
+    write(
+      "secrets.yaml",
+      renderSecrets({ ...old, ca }),
+      "the new node API CA (Kubernetes secrets unchanged)",
+    );
+    for (const node of nodes) {
+      const host = node.endpoint.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
+      const serving = await p.issueLeaf(ca, {
+        commonName: node.name,
+        ips: isIP(host) ? [host] : [],
+        dnsNames: isIP(host) ? [node.name] : [node.name, host],
+        usage: "server",
       });
-      const contextName = inv.global.context ?? "basalt";
-      const client: ClientConfig = {
-        context: contextName,
-        contexts: { [contextName]: { nodes, ca: bundle, cert: admin.cert, key: admin.key } },
-      };
-      write("basaltconfig", stringify(client), "admin client config from the new CA (trusts both CAs)");
-      return {
-        kind: "local",
-        rows: files.map((f) => ({ FILE: f.path, HOLDS: f.holds, MODE: "0600" })),
-        json: { files },
-        message: [
-          "next, per node (or with -l for a class of nodes):",
-          `  basaltctl config patch --merge-file ${out}/NODE.overlap.yaml -n NODE     # old and new certificates work`,
-          `  export BASALTCONFIG=${out}/basaltconfig; issue other clients with gen client --secrets ${out}/secrets.yaml`,
-          `  basaltctl config patch --merge-file ${out}/NODE.final.yaml -n NODE       # the old CA is dropped`,
-        ].join("\n"),
-      };
-    },
+      write(
+        `${node.name}.overlap.yaml`,
+        stringify({ api: { ca: bundle } }),
+        `merge patch for ${node.name}: trust client certificates of both CAs`,
+      );
+      write(
+        `${node.name}.final.yaml`,
+        stringify({ api: { ca: ca.cert, cert: serving.cert, key: serving.key } }),
+        `merge patch for ${node.name}: the new CA only, serving certificate from it`,
+      );
+    }
+    const admin = await p.issueLeaf(ca, {
+      commonName: "admin",
+      organizations: ["os:admin"],
+      usage: "client",
+    });
+    const contextName = inv.global.context ?? "basalt";
+    const client: ClientConfig = {
+      context: contextName,
+      contexts: { [contextName]: { nodes, ca: bundle, cert: admin.cert, key: admin.key } },
+    };
+    write("basaltconfig", stringify(client), "admin client config from the new CA (trusts both CAs)");
+    return {
+      kind: "local",
+      rows: files.map((f) => ({ FILE: f.path, HOLDS: f.holds, MODE: "0600" })),
+      json: { files },
+      message: [
+        "next, per node (or with -l for a class of nodes):",
+        `  basaltctl config patch --merge-file ${out}/NODE.overlap.yaml -n NODE     # old and new certificates work`,
+        `  export BASALTCONFIG=${out}/basaltconfig; issue other clients with gen client --secrets ${out}/secrets.yaml`,
+        `  basaltctl config patch --merge-file ${out}/NODE.final.yaml -n NODE       # the old CA is dropped`,
+      ].join("\n"),
+    };
   };
 }

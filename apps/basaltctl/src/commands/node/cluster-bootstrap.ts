@@ -1,92 +1,22 @@
-import { existsSync } from "node:fs";
-import { BootstrapResponseSchema, ClusterService, KubeconfigResponseSchema } from "@basalt/api";
-import { explainCallError, nodeTransport, resolveTargets } from "@basalt/client";
-import { BasaltError } from "@basalt/machinery";
-import { createClient } from "@connectrpc/connect";
-import { loadContext } from "../../cli/client-config-file.ts";
 import type { Command } from "../../cli/command.ts";
-import { writePrivateFile } from "../../cli/private-file.ts";
-import { parseDuration } from "./kubeconfig-validity.ts";
-import { nodeCommand } from "./node-command.ts";
+import { lazyCommands } from "../../cli/lazy-commands.ts";
 
-const kubeconfigOptions = {
-  out: { type: "string" },
-  force: { type: "boolean" },
-  validity: { type: "string" },
-} as const;
-
-function validitySeconds(inv: { values: Record<string, unknown> }): number {
-  const v = inv.values.validity as string | undefined;
-  return v === undefined ? 0 : parseDuration(v);
-}
-
-/** Without --out the kubeconfig goes to stdout as is (pipe it; it is a secret). */
-const kubeconfigToStdout = nodeCommand({
-  path: ["kubeconfig"],
-  summary: "",
-  service: ClusterService,
-  method: "kubeconfig",
-  output: KubeconfigResponseSchema,
-  maxTargets: 1,
-  options: kubeconfigOptions,
-  request: (inv) => ({ validitySeconds: validitySeconds(inv) }),
-  rows: (v) => [{ EXPIRES: v.expires }],
-  raw: (v) => new TextEncoder().encode(v.kubeconfig),
-});
-
-export const clusterBootstrapCommands: Command[] = [
-  nodeCommand({
+export const clusterBootstrapCommands: Command[] = lazyCommands(() => import("./cluster-bootstrap-run.ts"), {
+  bootstrap: {
     path: ["bootstrap"],
     summary:
       "initialize etcd and the Kubernetes cluster on one control-plane node, once (admin); prints each phase",
     usage: "basaltctl bootstrap -n NODE",
-    service: ClusterService,
-    method: "bootstrap",
-    output: BootstrapResponseSchema,
-    mutating: true,
-    maxTargets: 1,
-    streaming: true,
-    longRunning: true,
-    rows: (v) => [{ PHASE: v.phase, MESSAGE: v.message, ...(v.done ? { DONE: "yes" } : {}) }],
-  }),
-  {
+  },
+  kubeconfig: {
     path: ["kubeconfig"],
     summary:
       "an admin kubeconfig from a control-plane node (admin; a secret: 0600 file with --out, else stdout)",
     usage: "basaltctl kubeconfig -n NODE [--out FILE [--force]] [--validity 24h]",
-    options: kubeconfigOptions,
-    async run(inv) {
-      const out = inv.values.out as string | undefined;
-      if (out === undefined) return kubeconfigToStdout.run(inv);
-      // Refuse before asking the node: an existing file stays untouched unless --force.
-      if (existsSync(out) && inv.values.force !== true)
-        throw new BasaltError("already_exists", `${out} exists`, { hint: "pass --force to overwrite it" });
-      const { context } = loadContext(inv.global);
-      const targets = resolveTargets(context, inv.global, { mutating: false });
-      if (targets.length !== 1)
-        throw new BasaltError(
-          "invalid_argument",
-          `kubeconfig takes one node, not ${targets.length} (${targets.map((t) => t.node).join(", ")})`,
-          { hint: "name the control-plane node with -n NODE" },
-        );
-      const target = targets[0]!;
-      const client = createClient(ClusterService, nodeTransport(target.endpoint, context));
-      let answer: { kubeconfig: string; expires: string };
-      try {
-        answer = await client.kubeconfig(
-          { validitySeconds: validitySeconds(inv) },
-          { timeoutMs: inv.global.timeoutMs },
-        );
-      } catch (err) {
-        throw explainCallError(err, target.endpoint, context);
-      }
-      writePrivateFile(out, answer.kubeconfig, inv.values.force === true);
-      return {
-        kind: "local",
-        rows: [{ NODE: target.node, FILE: out, MODE: "0600", EXPIRES: answer.expires }],
-        json: { node: target.node, file: out, expires: answer.expires },
-        message: `use it with: export KUBECONFIG=${out}`,
-      };
+    options: {
+      out: { type: "string" },
+      force: { type: "boolean" },
+      validity: { type: "string" },
     },
   },
-];
+});

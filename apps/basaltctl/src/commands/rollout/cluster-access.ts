@@ -1,15 +1,11 @@
 import { BasaltError } from "@basalt/machinery";
 import type { Invocation } from "../../cli/command.ts";
 
-/**
+/*
  * How the rollout commands reach the cluster: a kubeconfig (flag, $KUBECONFIG, in-cluster, or
  * ~/.kube/config) through @basalt/kube, and the pure planner of @basalt/rollout. Both are loaded on
  * first use, keeping every other command's start-up as short as before.
  */
-export const kubeOptions = {
-  kubeconfig: { type: "string" },
-  "kube-context": { type: "string" },
-} as const;
 
 /** The rollout package (planner, preview, cluster reading), loaded on first use. */
 export const rollout = () => import("@basalt/rollout");
