@@ -38,6 +38,8 @@ export interface FleetOptions {
    * and environment to add. Default: the daemon directly.
    */
   launch?: (node: { name: string; dir: string }) => { prefix?: string[]; env?: NodeJS.ProcessEnv };
+  /** Flags for node before the bundle, for every start that names none (e.g. basaltdNodeFlags). */
+  nodeFlags?: readonly string[];
 }
 
 /** A free TCP port on `address`, found by binding port 0. */
@@ -161,7 +163,7 @@ export class LocalFleet {
   }
 
   /** Starts a node's basaltd; `nodeFlags` go to node before the bundle (V8 flags NODE_OPTIONS refuses). */
-  async startNode(name: string, nodeFlags: readonly string[] = []): Promise<void> {
+  async startNode(name: string, nodeFlags: readonly string[] = this.#options.nodeFlags ?? []): Promise<void> {
     const node = this.node(name);
     const out = createWriteStream(join(node.dir, "basaltd.out"), { flags: "a" });
     const launch = this.#options.launch?.({ name: node.name, dir: node.dir }) ?? {};
