@@ -1,40 +1,17 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
-import { build } from "esbuild";
+import { test } from "node:test";
 import { Counter, Gauge, Histogram, Registry, Summary } from "prom-client";
 import { builtinsAsRequire } from "./builtins-as-require.ts";
 import { leanPromClientNames, promClientLean } from "./prom-client-lean.ts";
+import { bundleForTest } from "./test-bundle.ts";
 
 const repo = join(import.meta.dirname, "../..");
-const work = mkdtempSync(join(tmpdir(), "prom-client-lean-"));
-after(() => rmSync(work, { recursive: true, force: true }));
-
-async function bundle(source: string, name: string) {
-  const entry = join(work, `${name}.ts`);
-  writeFileSync(entry, source);
-  const outfile = join(work, `${name}.mjs`);
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    plugins: [builtinsAsRequire, promClientLean],
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-    logLevel: "silent",
-    nodePaths: [join(repo, "node_modules")],
-  });
-  return { text: readFileSync(outfile, "utf8"), mod: await import(outfile) };
-}
+const bundle = (source: string) => bundleForTest(source, [builtinsAsRequire, promClientLean]);
 
 const lean = await bundle(
   `import { ${leanPromClientNames.join(", ")} } from "prom-client";\nexport { ${leanPromClientNames.join(", ")} };\n`,
-  "lean",
 );
 
 const realPromClient = { Counter, Gauge, Histogram, Registry, Summary };

@@ -1,39 +1,16 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
-import { build } from "esbuild";
+import { test } from "node:test";
 import * as realZod from "zod";
+import { bundleForTest } from "./test-bundle.ts";
 import { omittedFromZod, typeOnlyZodNames, zodLean } from "./zod-lean.ts";
 
 const repo = join(import.meta.dirname, "../..");
-const work = mkdtempSync(join(tmpdir(), "zod-lean-"));
-after(() => rmSync(work, { recursive: true, force: true }));
-
-const entry = join(work, "entry.ts");
-writeFileSync(
-  entry,
-  'import { z } from "zod";\nimport zDefault from "zod";\nimport { string } from "zod";\nexport { z, zDefault, string };\n',
-);
-
-async function bundle(plugins: import("esbuild").Plugin[], name: string) {
-  const outfile = join(work, name);
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    plugins,
-    logLevel: "error",
-    nodePaths: [join(repo, "node_modules")],
-  });
-  return { size: readFileSync(outfile).length, mod: await import(outfile) };
-}
-
-const lean = await bundle([zodLean], "lean.mjs");
-const full = await bundle([], "full.mjs");
+const entry =
+  'import { z } from "zod";\nimport zDefault from "zod";\nimport { string } from "zod";\nexport { z, zDefault, string };\n';
+const lean = await bundleForTest(entry, [zodLean]);
+const full = await bundleForTest(entry, []);
 
 test("the lean zod exports everything zod's index does, but the omitted names", () => {
   const expected = Object.keys(realZod.z).filter((k) => !(omittedFromZod as readonly string[]).includes(k));
