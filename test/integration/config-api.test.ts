@@ -1,65 +1,27 @@
 import assert from "node:assert/strict";
-import { X509Certificate } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ApplyMode, ConfigService, EventService, FileService, SupervisorService } from "@basalt/api";
+import { ApplyMode, EventService, FileService, SupervisorService } from "@basalt/api";
 import { nodeTransport } from "@basalt/client";
 import { generateReleaseKey } from "@basalt/machinery";
-import { type Client, ConnectError, createClient } from "@connectrpc/connect";
+import { createClient } from "@connectrpc/connect";
 import { parse, stringify } from "yaml";
-import { basaltctl, LocalFleet } from "../support/local-fleet.ts";
+import { basaltctl } from "../support/local-fleet.ts";
+import { ConfigFleet, type Doc, rejects } from "./support/config-fleet.ts";
 
 /**
  * ConfigService against real basaltd processes (agent mode): live changes without a restart,
- * refusals that write nothing, dry-run diffs, history and rollback, try-mode revert, the serial
- * denylist cutting a live session, CA rotation with overlap, and redaction for non-admins.
- * Loopback 127.0.13.x (issue 13) keeps clear of the other suites' addresses.
+ * refusals that write nothing, dry-run diffs, history and rollback, try-mode revert, and redaction
+ * for non-admins (config-credentials.test.ts: revocation and CA rotation).
+ * Loopback 127.0.13.2–3 (issue 13) keeps clear of the other suites' addresses.
  */
 
-// biome-ignore lint/suspicious/noExplicitAny: parsed YAML, checked field by field
-type Doc = any;
-
-let fleet: LocalFleet;
-let adminConfig: string;
+const nodes = new ConfigFleet(["127.0.13.2", "127.0.13.3"]);
+const client = nodes.client.bind(nodes);
+const running = nodes.running.bind(nodes);
 const ticker = [process.execPath, "-e", "setInterval(() => console.log('tick'), 200)"];
-
-type Id = "admin" | "operator" | "reader";
-function client(id: Id, node = 0): Client<typeof ConfigService> {
-  const n = fleet.nodes[node]!;
-  return createClient(ConfigService, nodeTransport(n.endpoint, { ca: fleet.ids.ca.cert, ...fleet.ids[id] }));
-}
-
-async function running(node = 0) {
-  const c = await client("admin", node).getConfig({});
-  return { ...c, doc: parse(c.yaml) as Doc };
-}
-
-async function rejects(call: Promise<unknown>, code: string, pattern: RegExp): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    const e = ConnectError.from(err);
-    assert.equal(e.code, ConnectError.from(new ConnectError("", codeOf(code))).code, `${code}: ${e.message}`);
-    assert.match(e.rawMessage, pattern);
-    return e;
-  }
-  assert.fail(`expected ${code}`);
-}
-
-function codeOf(name: string): number {
-  return { invalid_argument: 3, failed_precondition: 9, not_found: 5, permission_denied: 7 }[name] ?? 2;
-}
-
-before(async () => {
-  fleet = await LocalFleet.start({
-    addresses: ["127.0.13.2", "127.0.13.3"],
-    configure: ({ name }) => ({ node: { name, mode: "agent", labels: { zone: "a" } } }),
-  });
-  adminConfig = fleet.writeClientConfig("admin");
-});
-after(() => fleet?.stop());
 
 test("a reader and an operator see secrets redacted; an admin sees the key", async () => {
   for (const id of ["reader", "operator"] as const) {
@@ -74,12 +36,12 @@ test("a reader and an operator see secrets redacted; an admin sees the key", asy
 });
 
 test("dry run returns the validated result and a diff, and writes nothing", async () => {
-  const node = fleet.nodes[0]!;
+  const node = nodes.fleet.nodes[0]!;
   const file = readFileSync(node.configPath, "utf8");
   const before = await running();
   const r = await basaltctl([
     "--basaltconfig",
-    adminConfig,
+    nodes.adminConfig,
     "config",
     "patch",
     "--merge",
@@ -99,11 +61,11 @@ test("dry run returns the validated result and a diff, and writes nothing", asyn
 });
 
 test("labels and services change live, across a label selector, without a restart", async () => {
-  const pids = fleet.nodes.map((n) => n.process!.pid);
+  const pids = nodes.fleet.nodes.map((n) => n.process!.pid);
   // One command, a label selector of nodes (the client config labels them index=1, index=2).
   const r = await basaltctl([
     "--basaltconfig",
-    adminConfig,
+    nodes.adminConfig,
     "config",
     "patch",
     "--merge",
@@ -123,13 +85,13 @@ test("labels and services change live, across a label selector, without a restar
     assert.equal(l.value.result.mode, "no-reboot");
     assert.match(l.value.result.message, /applied live; service ticker added and started/);
   }
-  for (const [i, n] of fleet.nodes.entries()) {
+  for (const [i, n] of nodes.fleet.nodes.entries()) {
     assert.equal(n.process!.pid, pids[i], "basaltd was not restarted");
     const c = await running(i);
     assert.equal(c.doc.node.labels.zone, "b");
     const sup = createClient(
       SupervisorService,
-      nodeTransport(n.endpoint, { ca: fleet.ids.ca.cert, ...fleet.ids.admin }),
+      nodeTransport(n.endpoint, { ca: nodes.fleet.ids.ca.cert, ...nodes.fleet.ids.admin }),
     );
     const deadline = Date.now() + 10_000;
     let state = "";
@@ -148,7 +110,7 @@ test("labels and services change live, across a label selector, without a restar
   });
   const sup = createClient(
     SupervisorService,
-    nodeTransport(fleet.nodes[0]!.endpoint, { ca: fleet.ids.ca.cert, ...fleet.ids.admin }),
+    nodeTransport(nodes.fleet.nodes[0]!.endpoint, { ca: nodes.fleet.ids.ca.cert, ...nodes.fleet.ids.admin }),
   );
   assert.equal(
     (await sup.serviceList({})).services.find((s) => s.name === "ticker"),
@@ -156,7 +118,7 @@ test("labels and services change live, across a label selector, without a restar
   );
   const events = createClient(
     EventService,
-    nodeTransport(fleet.nodes[0]!.endpoint, { ca: fleet.ids.ca.cert, ...fleet.ids.reader }),
+    nodeTransport(nodes.fleet.nodes[0]!.endpoint, { ca: nodes.fleet.ids.ca.cert, ...nodes.fleet.ids.reader }),
   );
   const seen: string[] = [];
   for await (const e of events.events({ tail: 50 })) seen.push(`${e.kind} ${e.message}`);
@@ -169,13 +131,13 @@ test("labels and services change live, across a label selector, without a restar
 });
 
 test("the files allow-list and update trusted keys change live", async () => {
-  const n = fleet.nodes[0]!;
-  const dir = join(fleet.dir, "shared");
+  const n = nodes.fleet.nodes[0]!;
+  const dir = join(nodes.fleet.dir, "shared");
   mkdirSync(dir);
   writeFileSync(join(dir, "note.txt"), "hello");
   const files = createClient(
     FileService,
-    nodeTransport(n.endpoint, { ca: fleet.ids.ca.cert, ...fleet.ids.reader }),
+    nodeTransport(n.endpoint, { ca: nodes.fleet.ids.ca.cert, ...nodes.fleet.ids.reader }),
   );
   const read = async () => {
     let text = "";
@@ -209,7 +171,7 @@ test("the files allow-list and update trusted keys change live", async () => {
 });
 
 test("a change that needs a reboot is refused in no-reboot mode, listing why, and written in staged mode", async () => {
-  const node = fleet.nodes[0]!;
+  const node = nodes.fleet.nodes[0]!;
   const file = readFileSync(node.configPath, "utf8");
   const before = await running();
   await rejects(
@@ -243,8 +205,8 @@ test("a change that needs a reboot is refused in no-reboot mode, listing why, an
   assert.equal(now.doc.network, undefined, "the running config is unchanged");
   assert.equal(now.stagedPending, true);
   // The next start boots with it.
-  await fleet.stopNode("node-1");
-  await fleet.startNode("node-1");
+  await nodes.fleet.stopNode("node-1");
+  await nodes.fleet.startNode("node-1");
   const rebooted = await running();
   assert.equal(rebooted.doc.network.hostname, "new");
   assert.equal(rebooted.stagedPending, false);
@@ -261,7 +223,7 @@ test("history names who changed what, and rollback restores an earlier version",
   assert.ok(newest.serial.length > 0);
   const first = h.entries.at(-1)!;
   assert.equal(first.mode, "boot");
-  const r = await basaltctl(["--basaltconfig", adminConfig, "config", "history", "-n", "node-1"]);
+  const r = await basaltctl(["--basaltconfig", nodes.adminConfig, "config", "history", "-n", "node-1"]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /VERSION +TIME +BY +MODE +CHANGED/);
   // Rolling back to the first version changes network (needs a reboot): refused live, fine staged.
@@ -272,7 +234,7 @@ test("history names who changed what, and rollback restores an earlier version",
   );
   const rb = await basaltctl([
     "--basaltconfig",
-    adminConfig,
+    nodes.adminConfig,
     "config",
     "rollback",
     String(first.version),
@@ -288,12 +250,12 @@ test("history names who changed what, and rollback restores an earlier version",
   assert.ok(result.changes.some((c: { path: string }) => c.path === "network"));
   const entries = (await client("admin").configHistory({})).entries;
   assert.match(entries[0]!.note, new RegExp(`rollback to version ${first.version}`));
-  assert.equal((parse(readFileSync(fleet.nodes[0]!.configPath, "utf8")) as Doc).network, undefined);
+  assert.equal((parse(readFileSync(nodes.fleet.nodes[0]!.configPath, "utf8")) as Doc).network, undefined);
   await rejects(client("admin").configRollback({ version: 999n }), "not_found", /not in the history/);
 });
 
 test("try mode reverts by itself unless confirmed", async () => {
-  const node = fleet.nodes[1]!;
+  const node = nodes.fleet.nodes[1]!;
   const file = readFileSync(node.configPath, "utf8");
   const r = await client("admin", 1).patchConfig({
     patch: { case: "mergePatch", value: '{"node":{"labels":{"trial":"yes"}}}' },
@@ -320,7 +282,7 @@ test("try mode reverts by itself unless confirmed", async () => {
     mode: ApplyMode.TRY,
     tryTimeoutSeconds: 5,
   });
-  const c = await basaltctl(["--basaltconfig", adminConfig, "config", "confirm", "-n", "node-2"]);
+  const c = await basaltctl(["--basaltconfig", nodes.adminConfig, "config", "confirm", "-n", "node-2"]);
   assert.equal(c.code, 0, c.stderr);
   assert.match(c.stdout, /confirmed by admin and written to STATE/);
   await sleep(5500);
@@ -329,7 +291,7 @@ test("try mode reverts by itself unless confirmed", async () => {
 });
 
 test("invalid configs and patches are refused with every problem listed, and nothing is written", async () => {
-  const node = fleet.nodes[0]!;
+  const node = nodes.fleet.nodes[0]!;
   const file = readFileSync(node.configPath, "utf8");
   const history = readdirSync(`${node.configPath}.history`).length;
   const bad = parse(file) as Doc;
@@ -358,7 +320,7 @@ test("invalid configs and patches are refused with every problem listed, and not
   // A key that does not match its certificate would leave the node without an API.
   await rejects(
     client("admin").patchConfig({
-      patch: { case: "mergePatch", value: JSON.stringify({ api: { key: fleet.ids.reader.key } }) },
+      patch: { case: "mergePatch", value: JSON.stringify({ api: { key: nodes.fleet.ids.reader.key } }) },
     }),
     "invalid_argument",
     /api: .*key/i,
@@ -370,94 +332,4 @@ test("invalid configs and patches are refused with every problem listed, and not
   );
   assert.equal(readFileSync(node.configPath, "utf8"), file);
   assert.equal(readdirSync(`${node.configPath}.history`).length, history);
-});
-
-test("a revoked client certificate is refused from then on, its live session cut", async () => {
-  const n = fleet.nodes[0]!;
-  const serial = new X509Certificate(fleet.ids.operator.cert).serialNumber;
-  const events = createClient(
-    EventService,
-    nodeTransport(n.endpoint, { ca: fleet.ids.ca.cert, ...fleet.ids.operator }),
-  );
-  // A followed stream holds the operator's HTTP/2 session open.
-  const stream = (async () => {
-    let count = 0;
-    for await (const _ of events.events({ follow: true, tail: 1 })) count++;
-    return count;
-  })();
-  const streamOutcome = stream.then(
-    () => "ended",
-    (err: unknown) => `error: ${ConnectError.from(err).message}`,
-  );
-  await sleep(500);
-  const r = await client("admin").patchConfig({
-    patch: { case: "mergePatch", value: JSON.stringify({ api: { revokedSerials: [serial.toLowerCase()] } }) },
-  });
-  assert.match(r.result!.message, /1 serial\(s\) revoked, [1-9]\d* live connection\(s\) cut/);
-  const outcome = await Promise.race([streamOutcome, sleep(5000).then(() => "still open")]);
-  assert.notEqual(outcome, "still open", "the live session was cut");
-  // A new connection is refused too; the admin is not affected.
-  await assert.rejects(client("operator").getConfig({}));
-  const op = fleet.writeClientConfig("operator");
-  const refused = await basaltctl(["--basaltconfig", op, "config", "get", "-n", "node-1"]);
-  assert.equal(refused.code, 1);
-  assert.equal((await running()).doc.api.revokedSerials.length, 1);
-  // Lifted: the operator is back.
-  await client("admin").patchConfig({
-    patch: { case: "mergePatch", value: '{"api":{"revokedSerials":[]}}' },
-  });
-  assert.equal((await client("operator").getConfig({})).redacted, true);
-});
-
-test("client CA rotation with overlap: old and new admins both work, then only the new one", async () => {
-  const secrets = join(fleet.dir, "secrets.yaml");
-  writeFileSync(secrets, stringify({ ca: fleet.ids.ca }), { mode: 0o600 });
-  const out = join(fleet.dir, "rotate");
-  const g = await basaltctl([
-    "--basaltconfig",
-    adminConfig,
-    "gen",
-    "secrets",
-    "rotate",
-    "--secrets",
-    secrets,
-    "--out",
-    out,
-  ]);
-  assert.equal(g.code, 0, g.stderr);
-  const newAdmin = join(out, "basaltconfig");
-  const get = (cfg: string) =>
-    basaltctl(["--basaltconfig", cfg, "config", "get", "-n", "node-2", "-o", "json"]);
-  const overlap = await basaltctl([
-    "--basaltconfig",
-    adminConfig,
-    "config",
-    "patch",
-    "--merge-file",
-    join(out, "node-2.overlap.yaml"),
-    "-n",
-    "node-2",
-  ]);
-  assert.equal(overlap.code, 0, overlap.stderr);
-  assert.equal((await get(adminConfig)).code, 0, "old admin works in the overlap");
-  const fresh = await get(newAdmin);
-  assert.equal(fresh.code, 0, `new admin works in the overlap: ${fresh.stderr}`);
-  const final = await basaltctl([
-    "--basaltconfig",
-    newAdmin,
-    "config",
-    "patch",
-    "--merge-file",
-    join(out, "node-2.final.yaml"),
-    "-n",
-    "node-2",
-  ]);
-  assert.equal(final.code, 0, final.stderr);
-  assert.equal((await get(newAdmin)).code, 0, "new admin works after the old CA is dropped");
-  const old = await get(adminConfig);
-  assert.equal(old.code, 1, "old admin refused");
-  // The node now serves a certificate of the new CA.
-  const served = parse(readFileSync(fleet.nodes[1]!.configPath, "utf8")) as Doc;
-  const newCa = new X509Certificate((parse(readFileSync(join(out, "secrets.yaml"), "utf8")) as Doc).ca.cert);
-  assert.ok(new X509Certificate(served.api.cert).checkIssued(newCa));
 });
