@@ -1,109 +1,24 @@
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
-import {
-  type BundleManifest,
-  compareVersions,
-  generateReleaseKey,
-  signManifest,
-  writeBundle,
-} from "@basalt/machinery";
+import { compareVersions, generateReleaseKey, writeBundle } from "@basalt/machinery";
 import { espDirectory } from "../adapters/linux/esp-dir.ts";
 import { slotBlockDevices } from "../adapters/linux/slot-block-devices.ts";
 import { parseEntry } from "./boot-entries.ts";
 import { slotOfCommandLine, ukiCommandLine } from "./pe-cmdline.ts";
-import { fakeUki } from "./test-support/fake-uki.ts";
+import { bundleOf, rootImage, sha, stream, testReleaseKey, uki } from "./test-support/fake-bundle.ts";
 import type { Esp, SlotDevices, UpgradeProgress } from "./update-ports.ts";
 import { installBundle, type UpgradeEnv } from "./upgrade-engine.ts";
 
-const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
-const key = generateReleaseKey();
+const key = testReleaseKey;
 const stranger = generateReleaseKey();
 const slotSize = 2 * 1024 * 1024;
 
 let dir: string;
 let espPath: string;
 let slotPaths: { A: string; B: string };
-
-function rootImage(version: string, size = 1_500_000): Uint8Array {
-  const seed = sha(Buffer.from(version));
-  return Uint8Array.from({ length: size }, (_, i) => seed.charCodeAt(i % 64) ^ (i & 0xff));
-}
-
-/** A UKI for `slot` that pins the root image's hash, as the real one pins the verity root hash. */
-function uki(version: string, slot: "A" | "B", root: Uint8Array) {
-  return fakeUki(`console=ttyS0 basalt.slot=${slot} basalt.version=${version} roothash=${sha(root)}`, 20_000);
-}
-
-async function bundleOf(
-  version: string,
-  opts: {
-    arch?: "x86_64" | "aarch64";
-    signer?: string;
-    tamper?: "root" | "uki" | "signature";
-    truncate?: number;
-    minUpgradeFrom?: string;
-    securityFloor?: string;
-  } = {},
-) {
-  const root = rootImage(version);
-  const ukis = { A: uki(version, "A", root), B: uki(version, "B", root) };
-  const manifest: BundleManifest = {
-    format: "basalt-bundle/v1",
-    version,
-    arch: opts.arch ?? "x86_64",
-    minUpgradeFrom: opts.minUpgradeFrom ?? "0.1.0",
-    ...(opts.securityFloor ? { securityFloor: opts.securityFloor } : {}),
-    uki: {
-      A: { file: "uki-a.efi", size: ukis.A.length, sha256: sha(ukis.A) },
-      B: { file: "uki-b.efi", size: ukis.B.length, sha256: sha(ukis.B) },
-    },
-    root: { file: "root.img", size: root.length, sha256: sha(root), verityRootHash: sha(root) },
-  };
-  const manifestBytes = new TextEncoder().encode(JSON.stringify(manifest));
-  const signature = Uint8Array.from(signManifest(manifestBytes, opts.signer ?? key.privateKey));
-  if (opts.tamper === "signature") signature[5]! ^= 1;
-  if (opts.tamper === "root") root[1000]! ^= 1;
-  if (opts.tamper === "uki") ukis.B[9000]! ^= 1;
-  const chunks: Uint8Array[] = [];
-  for await (const c of writeBundle({
-    manifest: manifestBytes,
-    signature,
-    components: [
-      {
-        name: "uki-a.efi",
-        size: ukis.A.length,
-        body: async function* () {
-          yield ukis.A;
-        },
-      },
-      {
-        name: "uki-b.efi",
-        size: ukis.B.length,
-        body: async function* () {
-          yield ukis.B;
-        },
-      },
-      {
-        name: "root.img",
-        size: root.length,
-        body: async function* () {
-          for (let i = 0; i < root.length; i += 65536) yield root.subarray(i, i + 65536);
-        },
-      },
-    ],
-  }))
-    chunks.push(c);
-  const all = Buffer.concat(chunks);
-  return opts.truncate ? all.subarray(0, opts.truncate) : all;
-}
-
-async function* stream(b: Uint8Array) {
-  for (let i = 0; i < b.length; i += 100_000) yield b.subarray(i, i + 100_000);
-}
 
 /** Installs version 1.0.0 on slot A, blessed, as a freshly imaged node has it. */
 function imageNode() {
